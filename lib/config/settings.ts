@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/**
+ * Non-secret settings, read from the environment once per process. Names are the ones in
+ * `.env.example`, in `serverless.yml` and in the local stack.
+ */
+const SettingsSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  EVENTS_QUEUE_URL: z.string().url(),
+  EXACT_BASE_URL: z.string().url(),
+  EXACT_DIVISION: z.coerce.number().int().positive(),
+  EXACT_CLIENT_ID: z.string().min(1),
+  EXACT_REDIRECT_URI: z.string().url(),
+  EXACT_DEFAULT_ACCOUNT_ID: z.string().uuid().optional().or(z.literal("").transform(() => undefined)),
+  CRMOFFICE_BASE_URL: z.string().url(),
+  CRMOFFICE_CLIENT_ID: z.string().min(1),
+  /** Days a sync-log entry is kept before DynamoDB's TTL removes it. */
+  SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+export function parseSettings(env: NodeJS.ProcessEnv): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new ConfigurationError(`missing or invalid settings: ${names}`);
+  }
+  return parsed.data;
+}
+
+let cached: Settings | undefined;
+export function settings(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}

@@ -1,0 +1,296 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
+import type { AgreedValues, Side } from "#lib/flows/definition";
+import { keys, kinds } from "#lib/links/keys";
+import { INDEX_BY_KIND } from "#lib/store/table";
+
+export interface RecordRef {
+  side: Side;
+  type: string;
+  id: string;
+}
+
+export interface Link {
+  flow: string;
+  linkId: string;
+  /** `creating`: claimed, the record on the other side may not exist yet. */
+  state: "creating" | "linked";
+  ids: Partial<Record<Side, string>>;
+  types: Record<Side, string>;
+  /** What both sides held after the last sync; null until the first one completes. */
+  agreed: AgreedValues | null;
+  version: number;
+  /** Epoch ms until which the worker that claimed a create owns it. */
+  claimedUntil?: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The link moved under us (another worker wrote it first): decide again from fresh state. */
+export class LinkConflictError extends Error {
+  override name = "LinkConflictError";
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+async function guarded<T>(write: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionFailure(error)) throw new LinkConflictError(`${what}: lost a race`);
+    throw error;
+  }
+}
+
+/**
+ * Links between records in DynamoDB. Every write that could race is conditional: a record's
+ * reference item is created with `attribute_not_exists`, so two workers can never link one
+ * record twice in a flow, and agreed values move only from the version they were read at.
+ */
+export class LinkStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The flows this record is linked (or being linked) in, with the link ids. */
+  async referencesOf(ref: RecordRef): Promise<{ flow: string; linkId: string }[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :flow)",
+        ExpressionAttributeValues: { ":pk": keys.recordPartition(ref.side, ref.type, ref.id), ":flow": "FLOW#" },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({ flow: String(item.flow), linkId: String(item.linkId) }));
+  }
+
+  async findLink(flow: string, ref: RecordRef): Promise<Link | null> {
+    const reference = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reference(ref.side, ref.type, ref.id, flow), ConsistentRead: true }),
+    );
+    if (!reference.Item) return null;
+    return this.getLink(flow, String(reference.Item.linkId));
+  }
+
+  async getLink(flow: string, linkId: string): Promise<Link | null> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.link(flow, linkId), ConsistentRead: true }));
+    return result.Item ? (result.Item as Link) : null;
+  }
+
+  private referenceItem(flow: string, linkId: string, ref: RecordRef) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.reference(ref.side, ref.type, ref.id, flow), flow, linkId, side: ref.side, recordType: ref.type, recordId: ref.id },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  private linkItem(link: Link) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.link(link.flow, link.linkId), ...link, gsi1pk: kinds.links(link.flow), gsi1sk: link.linkId },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  private newLink(flow: string, types: Record<Side, string>, state: Link["state"], ids: Link["ids"]): Link {
+    const at = new Date(this.now()).toISOString();
+    return { flow, linkId: crypto.randomUUID(), state, ids, types, agreed: null, version: 1, createdAt: at, updatedAt: at };
+  }
+
+  /**
+   * Claim before create: reserve the source record and a `creating` link, so a retry or a
+   * second worker finds the claim instead of creating the other record again.
+   */
+  async claimForCreate(flow: string, source: RecordRef, types: Record<Side, string>, leaseMs: number): Promise<Link> {
+    const link = { ...this.newLink(flow, types, "creating", { [source.side]: source.id }), claimedUntil: this.now() + leaseMs };
+    await guarded(
+      () => this.db.send(new TransactWriteCommand({ TransactItems: [this.referenceItem(flow, link.linkId, source), this.linkItem(link)] })),
+      "claim",
+    );
+    return link;
+  }
+
+  /** Takes over a `creating` claim whose lease ran out (its worker died). */
+  async renewClaim(link: Link, leaseMs: number): Promise<Link> {
+    const renewed = { ...link, claimedUntil: this.now() + leaseMs, version: link.version + 1 };
+    await guarded(
+      () =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.link(link.flow, link.linkId),
+            UpdateExpression: "SET claimedUntil = :until, version = :next",
+            ConditionExpression: "version = :version AND #state = :creating",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: { ":until": renewed.claimedUntil, ":next": renewed.version, ":version": link.version, ":creating": "creating" },
+          }),
+        ),
+      "renew claim",
+    );
+    return renewed;
+  }
+
+  /** The created (or adopted) record joins the claimed link, with the values both now hold. */
+  async completeCreate(link: Link, target: RecordRef, agreed: AgreedValues | null): Promise<Link> {
+    const completed: Link = {
+      ...link,
+      state: "linked",
+      ids: { ...link.ids, [target.side]: target.id },
+      agreed,
+      version: link.version + 1,
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+    delete completed.claimedUntil;
+    await guarded(
+      () =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.referenceItem(link.flow, link.linkId, target),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.link(link.flow, link.linkId),
+                  UpdateExpression: "SET #state = :linked, ids = :ids, agreed = :agreed, version = :next, updatedAt = :at REMOVE claimedUntil",
+                  ConditionExpression: "version = :version",
+                  ExpressionAttributeNames: { "#state": "state" },
+                  ExpressionAttributeValues: {
+                    ":linked": "linked",
+                    ":ids": completed.ids,
+                    ":agreed": agreed,
+                    ":next": completed.version,
+                    ":at": completed.updatedAt,
+                    ":version": link.version,
+                  },
+                },
+              },
+            ],
+          }),
+        ),
+      "complete create",
+    );
+    return completed;
+  }
+
+  /** Links two records that already exist (a first-sight match). */
+  async linkPair(flow: string, a: RecordRef, b: RecordRef): Promise<Link> {
+    const link = this.newLink(flow, { [a.side]: a.type, [b.side]: b.type } as Record<Side, string>, "linked", { [a.side]: a.id, [b.side]: b.id });
+    await guarded(
+      () =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [this.referenceItem(flow, link.linkId, a), this.referenceItem(flow, link.linkId, b), this.linkItem(link)],
+          }),
+        ),
+      "link pair",
+    );
+    return link;
+  }
+
+  /** Stores what both sides now hold, only if nobody moved the link since it was read. */
+  async saveAgreed(link: Link, agreed: AgreedValues): Promise<Link> {
+    const saved: Link = { ...link, agreed, version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
+    await guarded(
+      () =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.link(link.flow, link.linkId),
+            UpdateExpression: "SET agreed = :agreed, version = :next, updatedAt = :at",
+            ConditionExpression: "version = :version",
+            ExpressionAttributeValues: { ":agreed": agreed, ":next": saved.version, ":at": saved.updatedAt, ":version": link.version },
+          }),
+        ),
+      "save agreed values",
+    );
+    return saved;
+  }
+
+  /** Ends a link: both references go, so either record may be linked afresh later. */
+  async closeLink(link: Link): Promise<void> {
+    const references = (Object.entries(link.ids) as [Side, string][]).map(([side, id]) => ({
+      Delete: { TableName: this.tableName, Key: keys.reference(side, link.types[side], id, link.flow) },
+    }));
+    await guarded(
+      () =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...references,
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: keys.link(link.flow, link.linkId),
+                  ConditionExpression: "version = :version",
+                  ExpressionAttributeValues: { ":version": link.version },
+                },
+              },
+            ],
+          }),
+        ),
+      "close link",
+    );
+  }
+
+  async markUnsyncable(flow: string, ref: RecordRef, reason: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.unsyncable(ref.side, ref.type, ref.id, flow),
+          flow,
+          side: ref.side,
+          recordType: ref.type,
+          recordId: ref.id,
+          reason,
+          at: new Date(this.now()).toISOString(),
+          gsi1pk: kinds.unsyncable(flow),
+          gsi1sk: `${ref.side}#${ref.type}#${ref.id}`,
+        },
+      }),
+    );
+  }
+
+  async clearUnsyncable(flow: string, ref: RecordRef): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.unsyncable(ref.side, ref.type, ref.id, flow) }));
+  }
+
+  /** Counts the items of one kind (links of a flow, unsyncable records of a flow). */
+  async countKind(kind: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :kind",
+          ExpressionAttributeValues: { ":kind": kind },
+          Select: "COUNT",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm start`: the whole sync on this machine. Every address can be moved with an environment
+ * variable (see README); SANDBOX_SEED=none starts both systems empty.
+ */
+import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { startLocalStack } from "#lib/local/stack";
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const seed = process.env.SANDBOX_SEED === "none" ? "none" : "demo";
+const startedAt = performance.now();
+
+const stack = await startLocalStack({
+  seed,
+  ports: {
+    api: port("WEBHOOK_API_PORT", 3000),
+    exactonline: port("EXACT_SANDBOX_PORT", 3001),
+    crmoffice: port("CRMOFFICE_SANDBOX_PORT", 3002),
+    dynamodb: port("DYNAMODB_PORT", 8000),
+    sqs: port("SQS_PORT", 9324),
+  },
+});
+
+console.log(`
+Exact Online ⇄ CRMOffice sync is running (ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s, seed: ${seed})
+
+  webhook API         ${stack.urls.api}   (POST /webhooks/exactonline, POST /webhooks/crmoffice, GET /health)
+  Exact Online        ${stack.urls.exactonline}   division ${EXACT_SANDBOX.division}
+                      client id ${EXACT_SANDBOX.clientId}, secret ${EXACT_SANDBOX.clientSecret}
+                      webhook secret ${EXACT_SANDBOX.webhookSecret}
+  CRMOffice           ${stack.urls.crmoffice}   client id ${CRMOFFICE_SANDBOX.clientId}, secret ${CRMOFFICE_SANDBOX.clientSecret}
+                      webhook secret ${CRMOFFICE_SANDBOX.webhookSecret}
+  DynamoDB Local      ${stack.urls.dynamodb}   table ${stack.tableName}
+  SQS emulator        ${stack.urls.sqs}   queue ${stack.queueUrl}
+                      dead letters ${stack.deadLetterQueueUrl}
+
+These are sandbox development credentials; they open nothing else. Ctrl+C stops everything.
+`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("stopping…");
+    void stack.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,41 @@
+import { documentClient } from "#lib/aws/clients";
+import { loadSecrets } from "#lib/config/secrets";
+import { settings } from "#lib/config/settings";
+import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import { createExactConnector } from "#lib/connectors/exactonline/client";
+import { LinkStore } from "#lib/links/store";
+import { SyncLog } from "#lib/links/sync-log";
+import type { SyncContext } from "#lib/sync/processor";
+import { once } from "#lib/util/once";
+
+/** A claimed create belongs to its worker this long; past it, a retry may take it over. */
+const CREATE_LEASE_MS = 30_000;
+
+/** Everything the worker needs, built once per Lambda container from settings and secrets. */
+export const syncContext = once(async (): Promise<SyncContext> => {
+  const config = settings();
+  const secrets = await loadSecrets();
+  const db = documentClient();
+  return {
+    store: new LinkStore(db, config.TABLE_NAME),
+    log: new SyncLog(db, config.TABLE_NAME, config.SYNC_LOG_RETENTION_DAYS),
+    connectors: {
+      exactonline: createExactConnector({
+        baseUrl: config.EXACT_BASE_URL,
+        division: config.EXACT_DIVISION,
+        clientId: config.EXACT_CLIENT_ID,
+        clientSecret: secrets.EXACT_CLIENT_SECRET,
+        redirectUri: config.EXACT_REDIRECT_URI,
+        tableName: config.TABLE_NAME,
+      }),
+      crmoffice: createCrmOfficeConnector({
+        baseUrl: config.CRMOFFICE_BASE_URL,
+        clientId: config.CRMOFFICE_CLIENT_ID,
+        clientSecret: secrets.CRMOFFICE_CLIENT_SECRET,
+      }),
+    },
+    settings: { EXACT_DEFAULT_ACCOUNT_ID: config.EXACT_DEFAULT_ACCOUNT_ID },
+    now: Date.now,
+    createLeaseMs: CREATE_LEASE_MS,
+  };
+});

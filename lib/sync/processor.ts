@@ -1,0 +1,258 @@
+import { ClientRequestError, RecordNotFoundError } from "#lib/connectors/errors";
+import type { Connector, Fields, SystemRecord } from "#lib/connectors/types";
+import type { ChangeEvent } from "#lib/events/change-event";
+import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, type SideValues } from "#lib/flows/definition";
+import { flowNamed, flowsForRecord } from "#lib/flows/index";
+import { mergeRecords } from "#lib/flows/merge";
+import { crossValue, matchKey, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
+import { LinkConflictError, type Link, type LinkStore, type RecordRef } from "#lib/links/store";
+import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
+import { RetryLaterError, UnsyncableError } from "#lib/sync/errors";
+
+export interface SyncContext {
+  store: LinkStore;
+  log: SyncLog;
+  connectors: Record<Side, Connector>;
+  settings: { EXACT_DEFAULT_ACCOUNT_ID?: string | undefined };
+  now: () => number;
+  /** How long a claimed create belongs to the worker that claimed it. */
+  createLeaseMs: number;
+}
+
+/** A decision before it is stamped with the event's ids. */
+type Outcome = Omit<Decision, "eventId" | "correlationId" | "flow" | "record">;
+
+/** Lost races are decided again from fresh state; more than this many in a row is unusual. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Handles one change event: reads the record's current state, finds the flows it belongs to,
+ * and in each makes one decision (create, link, update, echo, unlink, unsyncable, ...), which
+ * it records in the sync log and returns. Throws only what should be retried.
+ */
+export async function processChange(event: ChangeEvent, ctx: SyncContext): Promise<LoggedDecision[]> {
+  const ref: RecordRef = { side: event.system, type: event.recordType, id: event.recordId };
+  // Webhooks only say "look here": the action is a hint, the system's current state decides.
+  const source = await ctx.connectors[ref.side].get(ref.type, ref.id);
+  const references = await ctx.store.referencesOf(ref);
+  const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
+  // An unlinked record joins only flows that carry new records from its side to the other.
+  const flows = linkedFlows.length > 0 ? linkedFlows : source ? flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))) : [];
+
+  const stamp = (flow: string, outcome: Outcome): Decision => ({ ...outcome, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId });
+  if (flows.length === 0) {
+    const reason = source ? "no flow carries this record type from this side" : "record is gone and was not linked";
+    return [await ctx.log.append(stamp("-", { kind: "ignored", reason }))];
+  }
+
+  const decisions: LoggedDecision[] = [];
+  for (const flow of flows) {
+    const outcome = await decideWithRetries(flow, ref, source, ctx);
+    if (outcome.kind === "unsyncable") await ctx.store.markUnsyncable(flow.name, ref, outcome.reason ?? "");
+    else await ctx.store.clearUnsyncable(flow.name, ref);
+    decisions.push(await ctx.log.append(stamp(flow.name, outcome)));
+  }
+  return decisions;
+}
+
+async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decide(flow, ref, source, ctx);
+    } catch (error) {
+      if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
+      if (error instanceof ClientRequestError) return { kind: "unsyncable", reason: `${error.system} refused the write: ${error.message}` };
+      const raced = error instanceof LinkConflictError || error instanceof RecordNotFoundError;
+      if (!raced) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw new RetryLaterError(`${flow.name}: ${attempt} lost races in a row`, { cause: error });
+    }
+  }
+}
+
+async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext): Promise<Outcome> {
+  const link = await ctx.store.findLink(flow.name, ref);
+  if (!source) return link ? endLink(flow, link, ref.side, ctx) : { kind: "ignored", reason: "record is gone and was not linked" };
+  if (!link) return firstSight(flow, ref, source, ctx);
+  if (link.state === "creating") return resumeCreate(flow, link, ref, source, ctx);
+  return mergeLinked(flow, link, ref, source, ctx);
+}
+
+const typesOf = (flow: FlowDefinition): Record<Side, string> => ({ exactonline: flow.exactonline.type, crmoffice: flow.crmoffice.type });
+
+interface Candidates {
+  free: SystemRecord[];
+  /** Flows in which matching records are already linked. */
+  ownedBy: string[];
+}
+
+/** Records on the other side that match by the flow's merge criterion. */
+async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Candidates> {
+  const other = otherSide(ref.side);
+  const rule = flow.fields.find((field) => field.name === flow.matchBy.field);
+  if (!rule) throw new Error(`flow ${flow.name} matches by unknown field ${flow.matchBy.field}`);
+  const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
+  if (key === null) return { free: [], ownedBy: [] };
+  const found = await ctx.connectors[other].findBy(flow[other].type, rule[other], String(normalize(source.fields[rule[ref.side]] ?? null)));
+  const matching = found.filter((record) => matchKey(flow, record.fields[rule[other]] ?? null) === key);
+  const owners = await Promise.all(matching.map((record) => ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id })));
+  return {
+    free: matching.filter((_, index) => owners[index]?.length === 0),
+    ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
+  };
+}
+
+function unmatchable(flow: FlowDefinition, other: Side, candidates: Candidates): never {
+  if (candidates.free.length > 1) {
+    throw new UnsyncableError(`ambiguous: ${candidates.free.length} ${flow[other].label} in ${other} match by ${flow.matchBy.field}`);
+  }
+  throw new UnsyncableError(`the matching ${flow[other].label} record in ${other} is owned by flow ${candidates.ownedBy.join(", ")}`);
+}
+
+async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Outcome> {
+  const other = otherSide(ref.side);
+  const candidates = await findCandidates(flow, ref, source, ctx);
+  const [match] = candidates.free;
+  if (match && candidates.free.length === 1) {
+    const link = await ctx.store.linkPair(flow.name, ref, { side: other, type: flow[other].type, id: match.id });
+    const merged = await mergeLinked(flow, link, ref, source, ctx, match);
+    return { ...merged, kind: "linked" };
+  }
+  if (candidates.free.length > 0 || candidates.ownedBy.length > 0) unmatchable(flow, other, candidates);
+  return createPartner(flow, ref, source, ctx, await ctx.store.claimForCreate(flow.name, ref, typesOf(flow), ctx.createLeaseMs));
+}
+
+/** The fields a new record on `target` gets from `source`, with configured defaults. */
+function fieldsToCreate(flow: FlowDefinition, target: Side, values: SideValues, ctx: SyncContext): Fields {
+  const from = otherSide(target);
+  const crossing: SideValues = {};
+  for (const rule of flow.fields) {
+    const value = values[rule.name] ?? null;
+    const allowed = rule.direction === "both" || rule.direction === (target === "crmoffice" ? "toCrmoffice" : "toExactonline");
+    if (value !== null && allowed) crossing[rule.name] = crossValue(rule, target, value);
+  }
+  const fields = toSystemFields(flow, target, crossing);
+  for (const [field, setting] of Object.entries(flow[target].createDefaults ?? {})) {
+    const configured = ctx.settings[setting];
+    if (configured) fields[field] = configured;
+  }
+  const missing = missingRequired(flow, target, fields);
+  if (missing.length > 0) {
+    const needs = missing.map((group) => group.map((field) => describeField(flow, target, from, field)).join(" or ")).join(", ");
+    throw new UnsyncableError(`cannot create ${flow[target].label} in ${target}: needs ${needs}`);
+  }
+  return fields;
+}
+
+function describeField(flow: FlowDefinition, target: Side, from: Side, field: string): string {
+  const setting = flow[target].createDefaults?.[field];
+  if (setting) return `${field} (set ${setting})`;
+  const rule = flow.fields.find((candidate) => candidate[target] === field);
+  return rule ? `${field} (from ${rule[from]})` : field;
+}
+
+async function createPartner(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext, claim: Link): Promise<Outcome> {
+  const target = otherSide(ref.side);
+  let fields: Fields;
+  try {
+    fields = fieldsToCreate(flow, target, project(flow, ref.side, source), ctx);
+  } catch (error) {
+    // Give the record back, so an edit that makes it valid starts afresh.
+    await ctx.store.closeLink(claim);
+    throw error;
+  }
+  const created = await ctx.connectors[target].create(flow[target].type, fields);
+  const partner: RecordRef = { side: target, type: flow[target].type, id: created.id };
+  const agreed = { [ref.side]: project(flow, ref.side, source), [target]: project(flow, target, created) } as AgreedValues;
+  await ctx.store.completeCreate(claim, partner, agreed);
+  const written = Object.entries(agreed[target]).filter(([, value]) => value !== null).map(([name]) => name);
+  return { kind: "created", partner, fields: { [target]: written } };
+}
+
+/** A `creating` link whose claim outlived its worker: adopt what it made, or create again. */
+async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Outcome> {
+  if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: another worker is creating the partner`);
+  const target = otherSide(ref.side);
+  const candidates = await findCandidates(flow, ref, source, ctx);
+  const [orphan] = candidates.free;
+  if (orphan && candidates.free.length === 1) {
+    const adopted = await ctx.store.completeCreate(link, { side: target, type: flow[target].type, id: orphan.id }, null);
+    const merged = await mergeLinked(flow, adopted, ref, source, ctx, orphan);
+    return { ...merged, kind: "linked", reason: "adopted the record an interrupted create had made" };
+  }
+  if (candidates.free.length > 1) {
+    await ctx.store.closeLink(link);
+    unmatchable(flow, target, candidates);
+  }
+  return createPartner(flow, ref, source, ctx, await ctx.store.renewClaim(link, ctx.createLeaseMs));
+}
+
+function sameValues(a: SideValues | undefined, b: SideValues): boolean {
+  return a !== undefined && Object.keys(b).every((name) => (a[name] ?? null) === b[name]);
+}
+
+async function mergeLinked(
+  flow: FlowDefinition,
+  link: Link,
+  ref: RecordRef,
+  source: SystemRecord,
+  ctx: SyncContext,
+  knownPartner?: SystemRecord,
+): Promise<Outcome> {
+  const other = otherSide(ref.side);
+  const sourceValues = project(flow, ref.side, source);
+  // The echo of our own write (or a duplicate): nothing changed on this side since the last sync.
+  if (link.agreed && sameValues(link.agreed[ref.side], sourceValues)) return { kind: "echo", partner: partnerRef(flow, link, other) };
+
+  const partner = knownPartner ?? (await ctx.connectors[other].get(link.types[other], link.ids[other] ?? ""));
+  if (!partner) return endLink(flow, link, other, ctx);
+
+  const records: Record<Side, SystemRecord> = { [ref.side]: source, [other]: partner } as Record<Side, SystemRecord>;
+  const state = {
+    exactonline: { values: project(flow, "exactonline", records.exactonline), modifiedAt: records.exactonline.modifiedAt },
+    crmoffice: { values: project(flow, "crmoffice", records.crmoffice), modifiedAt: records.crmoffice.modifiedAt },
+  };
+  const merge = mergeRecords(flow, state, link.agreed, ref.side);
+  for (const side of SIDES) {
+    const writes = merge.writes[side];
+    if (!writes) continue;
+    const current = records[side];
+    records[side] = await ctx.connectors[side].update(link.types[side], current.id, toSystemFields(flow, side, writes), current);
+  }
+  const agreed: AgreedValues = { exactonline: project(flow, "exactonline", records.exactonline), crmoffice: project(flow, "crmoffice", records.crmoffice) };
+  if (!link.agreed || !sameValues(link.agreed.exactonline, agreed.exactonline) || !sameValues(link.agreed.crmoffice, agreed.crmoffice)) {
+    await ctx.store.saveAgreed(link, agreed);
+  }
+  const fields = Object.fromEntries(SIDES.filter((side) => merge.writes[side]).map((side) => [side, Object.keys(merge.writes[side] ?? {})]));
+  const written = Object.keys(fields).length > 0;
+  return {
+    kind: written ? "updated" : merge.kept.length > 0 ? "kept" : "echo",
+    partner: partnerRef(flow, link, other),
+    ...(written ? { fields } : {}),
+    ...(merge.conflicts.length > 0 ? { conflicts: merge.conflicts } : {}),
+    ...(merge.kept.length > 0 ? { reason: merge.kept.map((kept) => kept.reason).join("; ") } : {}),
+  };
+}
+
+function partnerRef(flow: FlowDefinition, link: Link, side: Side): RecordRef {
+  return { side, type: flow[side].type, id: link.ids[side] ?? "" };
+}
+
+/** One side of a link is gone: unlink and keep the other (default), or delete it too. */
+async function endLink(flow: FlowDefinition, link: Link, deletedSide: Side, ctx: SyncContext): Promise<Outcome> {
+  const survivor = otherSide(deletedSide);
+  const survivorRef = partnerRef(flow, link, survivor);
+  const propagate = flow.deletePolicy === "propagate" && flow[survivor].writable && survivorRef.id !== "";
+  if (propagate) {
+    try {
+      await ctx.connectors[survivor].delete(survivorRef.type, survivorRef.id);
+    } catch (error) {
+      if (!(error instanceof RecordNotFoundError)) throw error;
+    }
+  }
+  await ctx.store.closeLink(link);
+  return {
+    kind: propagate ? "deleted" : "unlinked",
+    partner: survivorRef,
+    reason: propagate ? `deleted in ${deletedSide}, so deleted in ${survivor} too` : `deleted in ${deletedSide}; the ${survivor} record is kept`,
+  };
+}

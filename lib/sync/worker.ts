@@ -1,0 +1,77 @@
+import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { SQSRecord } from "aws-lambda";
+import { RateLimitedError } from "#lib/connectors/errors";
+import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
+import type { DecisionKind } from "#lib/links/sync-log";
+import { describeDecision } from "#lib/sync/describe";
+import { RetryLaterError } from "#lib/sync/errors";
+import { processChange, type SyncContext } from "#lib/sync/processor";
+import { logger, metrics } from "#lib/telemetry/index";
+
+/** A queue message that is not a change event: it fails, and so reaches the dead-letter queue. */
+export class MalformedEventError extends Error {
+  override name = "MalformedEventError";
+}
+
+export interface WorkerDeps {
+  context: () => Promise<SyncContext>;
+  /** Puts the event back on the queue after a delay (seconds). */
+  requeue: (event: ChangeEvent, delaySeconds: number) => Promise<void>;
+}
+
+const DECISION_METRICS: Record<DecisionKind, string> = {
+  created: "Synced",
+  linked: "Synced",
+  updated: "Synced",
+  deleted: "Synced",
+  unlinked: "Synced",
+  echo: "EchoesSkipped",
+  kept: "EditsKept",
+  unsyncable: "Unsyncable",
+  ignored: "Ignored",
+};
+
+/** A claim held by another worker is usually released within a couple of seconds. */
+const RETRY_LATER_DELAY_SECONDS = 2;
+
+function parseEvent(record: SQSRecord): ChangeEvent {
+  try {
+    return ChangeEventSchema.parse(JSON.parse(record.body));
+  } catch {
+    throw new MalformedEventError(`message ${record.messageId} is not a change event`);
+  }
+}
+
+/**
+ * Handles one queue message. Waiting (a rate limit, a claim held elsewhere) is done by putting
+ * a delayed copy back on the queue, so waiting never counts towards the dead-letter queue;
+ * every other failure is reported for this message alone and retried by SQS.
+ */
+export function createRecordHandler(deps: WorkerDeps) {
+  return async (record: SQSRecord): Promise<void> => {
+    const event = parseEvent(record);
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    try {
+      const decisions = await processChange(event, await deps.context());
+      for (const decision of decisions) {
+        logger.info(describeDecision(decision), { correlationId: event.correlationId, flow: decision.flow, decision: decision.kind });
+        metrics.addMetric(DECISION_METRICS[decision.kind], MetricUnit.Count, 1);
+        if (decision.conflicts?.length) metrics.addMetric("Conflicts", MetricUnit.Count, decision.conflicts.length);
+      }
+    } catch (error) {
+      const waitSeconds =
+        error instanceof RateLimitedError ? error.retryAfterMs / 1000 : error instanceof RetryLaterError ? RETRY_LATER_DELAY_SECONDS : undefined;
+      if (waitSeconds === undefined) {
+        logger.warn("change failed; SQS will retry it", { correlationId: event.correlationId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
+        metrics.addMetric("Retries", MetricUnit.Count, 1);
+        throw error;
+      }
+      await deps.requeue(event, waitSeconds);
+      logger.info("change postponed", { correlationId: event.correlationId, waitSeconds, reason: (error as Error).message });
+      metrics.addMetric("Postponed", MetricUnit.Count, 1);
+    }
+  };
+}
+
+export const createBatchProcessor = () => new BatchProcessor(EventType.SQS);

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import type { ChangeEvent } from "#lib/events/change-event";
+import type { ParseDelivery } from "#lib/webhooks/receiver";
+import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
+import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib/webhooks/errors";
+
+/** A delivery older or newer than this is refused, so a captured one cannot be replayed. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const EVENT_RECORD_TYPES = { contact: "contact", company: "company" } as const;
+
+export const CrmOfficeNotificationSchema = z.object({
+  id: z.string().min(1).max(128),
+  type: z.enum([
+    "contact.created",
+    "contact.updated",
+    "contact.deleted",
+    "company.created",
+    "company.updated",
+    "company.deleted",
+  ]),
+  occurredAt: z.string().datetime({ offset: true }),
+  data: z.object({ id: z.string().min(1).max(64) }),
+});
+export type CrmOfficeNotification = z.infer<typeof CrmOfficeNotificationSchema>;
+
+/** `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`: several v1 values appear while a secret rotates. */
+function parseSignatureHeader(header: string): { timestamp: number; signatures: string[] } {
+  let timestamp = Number.NaN;
+  const signatures: string[] = [];
+  for (const part of header.split(",")) {
+    const [key, value = ""] = part.trim().split("=", 2);
+    if (key === "t" && /^\d{1,12}$/.test(value)) timestamp = Number(value);
+    if (key === "v1" && /^[0-9a-fA-F]{64}$/.test(value)) signatures.push(value);
+  }
+  if (!Number.isFinite(timestamp) || signatures.length === 0) {
+    throw new WebhookSignatureError("malformed CRMOffice-Signature header");
+  }
+  return { timestamp, signatures };
+}
+
+export function verifyCrmOfficeNotification(
+  rawBody: string,
+  signatureHeader: string | undefined,
+  webhookSecret: string,
+  nowMs: number = Date.now(),
+): CrmOfficeNotification {
+  if (!signatureHeader) throw new WebhookSignatureError("missing CRMOffice-Signature header");
+  const { timestamp, signatures } = parseSignatureHeader(signatureHeader);
+  if (Math.abs(nowMs / 1000 - timestamp) > SIGNATURE_TOLERANCE_SECONDS) {
+    throw new WebhookSignatureError("signature timestamp outside the 5-minute window");
+  }
+  const expected = hmacSha256Hex(webhookSecret, `${timestamp}.${rawBody}`);
+  // Every candidate is compared, so the time taken does not tell which one failed.
+  const matches = signatures.map((signature) => hexDigestsEqual(expected, signature));
+  if (!matches.includes(true)) throw new WebhookSignatureError("signature does not match");
+
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new WebhookPayloadError("body is not valid JSON");
+  }
+  const parsed = CrmOfficeNotificationSchema.safeParse(body);
+  if (!parsed.success) throw new WebhookPayloadError(`invalid notification: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function crmOfficeNotificationToChangeEvent(
+  notification: CrmOfficeNotification,
+  ids: { eventId: string; correlationId: string; observedAt: string },
+): ChangeEvent {
+  const [entity, verb] = notification.type.split(".") as [keyof typeof EVENT_RECORD_TYPES, string];
+  return {
+    ...ids,
+    system: "crmoffice",
+    recordType: EVENT_RECORD_TYPES[entity],
+    recordId: notification.data.id,
+    action: verb === "deleted" ? "delete" : "upsert",
+    source: "webhook",
+  };
+}
+
+export function crmOfficeDeliveryParser(webhookSecret: string, now: () => number = Date.now): ParseDelivery {
+  return (rawBody, headers, ids) => {
+    const notification = verifyCrmOfficeNotification(rawBody, headers["crmoffice-signature"], webhookSecret, now());
+    return crmOfficeNotificationToChangeEvent(notification, { ...ids, eventId: `crmoffice-${notification.id}` });
+  };
+}

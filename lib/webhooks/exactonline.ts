@@ -1,0 +1,67 @@
+import { z } from "zod";
+import type { ChangeEvent } from "#lib/events/change-event";
+import type { ParseDelivery } from "#lib/webhooks/receiver";
+import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
+import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib/webhooks/errors";
+
+/*
+ * Exact signs the raw text of the Content object exactly as sent, so the signature is checked
+ * on that slice of the raw body, never on a re-serialised object.
+ */
+const ENVELOPE = /^\s*\{\s*"Content"\s*:\s*(\{[\s\S]*\})\s*,\s*"HashCode"\s*:\s*"([0-9A-Fa-f]{64})"\s*\}\s*$/;
+
+const TOPIC_RECORD_TYPES = { Contacts: "contact", Items: "item" } as const;
+
+export const ExactNotificationContentSchema = z.object({
+  Topic: z.enum(["Contacts", "Items"]),
+  ClientId: z.string().min(1).max(64),
+  Division: z.number().int().positive(),
+  Action: z.enum(["Create", "Update", "Delete"]),
+  Key: z.string().uuid(),
+  ExactOnlineEndpoint: z.string().max(2048).optional(),
+  EventCreatedOn: z.string().max(64).optional(),
+});
+export type ExactNotificationContent = z.infer<typeof ExactNotificationContentSchema>;
+
+/** Returns the verified notification content; throws a signature or payload error. */
+export function verifyExactNotification(rawBody: string, webhookSecret: string): ExactNotificationContent {
+  const envelope = ENVELOPE.exec(rawBody);
+  if (!envelope) throw new WebhookSignatureError("body is not a signed Exact notification");
+  const [, contentText = "", hashCode = ""] = envelope;
+  if (!hexDigestsEqual(hmacSha256Hex(webhookSecret, contentText), hashCode)) {
+    throw new WebhookSignatureError("HashCode does not match");
+  }
+  let content: unknown;
+  try {
+    content = JSON.parse(contentText);
+  } catch {
+    throw new WebhookPayloadError("Content is not valid JSON");
+  }
+  const parsed = ExactNotificationContentSchema.safeParse(content);
+  if (!parsed.success) throw new WebhookPayloadError(`invalid notification: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function exactNotificationToChangeEvent(
+  content: ExactNotificationContent,
+  ids: { eventId: string; correlationId: string; observedAt: string },
+): ChangeEvent {
+  return {
+    ...ids,
+    system: "exactonline",
+    recordType: TOPIC_RECORD_TYPES[content.Topic],
+    recordId: content.Key.toLowerCase(),
+    action: content.Action === "Delete" ? "delete" : "upsert",
+    source: "webhook",
+  };
+}
+
+/** Exact's rules for one delivery: an empty body is the subscription's validation call. */
+export function exactDeliveryParser(webhookSecret: string, division: number): ParseDelivery {
+  return (rawBody, _headers, ids) => {
+    if (rawBody.trim() === "") return null;
+    const content = verifyExactNotification(rawBody, webhookSecret);
+    if (content.Division !== division) throw new WebhookPayloadError("notification for another division");
+    return exactNotificationToChangeEvent(content, ids);
+  };
+}
