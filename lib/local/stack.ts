@@ -2,11 +2,16 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { handler as crmOfficeWebhook } from "#functions/webhook-crmoffice";
 import { handler as exactWebhook } from "#functions/webhook-exactonline";
+import { callback as exactAuthorizationCallback, start as exactAuthorizationStart } from "#functions/exact-authorization";
 import { handler as health } from "#functions/health";
 import { handler as worker } from "#functions/worker";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
-import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";
+import { createExactTokenStore, type ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
+import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
+import { loadSecrets } from "#lib/config/secrets";
+import { parseSettings } from "#lib/config/settings";
 import { enqueueInitialSync } from "#lib/sync/initial-sync";
 import { startHttpApi } from "#lib/local/http-api";
 import { startInfrastructure, useLocalAws } from "#lib/local/infrastructure";
@@ -48,27 +53,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const ALL_CRMOFFICE_EVENTS = ["contact.created", "contact.updated", "contact.deleted", "company.created", "company.updated", "company.deleted"];
-
 /** Follows the sandbox's auto-approving OAuth page, as a user's browser would, and stores the tokens. */
-async function authorizeExact(env: Record<string, string>): Promise<void> {
-  const tokens = createExactTokenStore(exactConfig(env));
+async function authorizeExact(config: ExactOAuthConfig): Promise<void> {
+  const tokens = createExactTokenStore(config);
   const consent = await fetch(tokens.authorizeUrl("local-stack"), { redirect: "manual" });
   const location = consent.headers.get("location");
   const code = location ? new URL(location).searchParams.get("code") : null;
   if (!code) throw new Error(`Exact authorisation gave no code (HTTP ${consent.status})`);
   await tokens.exchangeAuthorizationCode(code);
-}
-
-function exactConfig(env: Record<string, string>) {
-  return {
-    baseUrl: env.EXACT_BASE_URL ?? "",
-    division: Number(env.EXACT_DIVISION),
-    clientId: env.EXACT_CLIENT_ID ?? "",
-    clientSecret: env.EXACT_CLIENT_SECRET ?? "",
-    redirectUri: env.EXACT_REDIRECT_URI ?? "",
-    tableName: env.TABLE_NAME ?? "",
-  };
 }
 
 /**
@@ -104,7 +96,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const api = await startHttpApi({
       port: ports.api ?? 3000,
       log,
-      routes: { "POST /webhooks/exactonline": exactWebhook, "POST /webhooks/crmoffice": crmOfficeWebhook, "GET /health": health },
+      routes: {
+        "POST /webhooks/exactonline": exactWebhook,
+        "POST /webhooks/crmoffice": crmOfficeWebhook,
+        "GET /oauth/exactonline/start": exactAuthorizationStart,
+        "GET /oauth/exactonline/callback": exactAuthorizationCallback,
+        "GET /health": health,
+      },
     });
     stops.push(() => api.close());
 
@@ -124,7 +122,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CRMOFFICE_WEBHOOK_SECRET: CRMOFFICE_SANDBOX.webhookSecret,
     };
     Object.assign(process.env, env);
-    await authorizeExact(env);
+    const connectorSettings = parseSettings(process.env);
+    const secrets = await loadSecrets(process.env);
+    await authorizeExact(exactConfig(connectorSettings, secrets));
 
     const workerSource = startSqsEventSource({
       sqs,
@@ -138,12 +138,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => workerSource.stop());
 
     // Subscribe the way a user would, through each system's API.
-    const exact = createExactConnector(exactConfig(env));
+    const exact = createExactConnector(exactConfig(connectorSettings, secrets));
     for (const topic of ["Contacts", "Items"] as const) {
       await exact.webhookSubscriptions.create({ callbackUrl: `${api.url}/webhooks/exactonline`, topic });
     }
-    const crm = createCrmOfficeConnector({ baseUrl: crmofficeSandbox.url, clientId: env.CRMOFFICE_CLIENT_ID ?? "", clientSecret: env.CRMOFFICE_CLIENT_SECRET ?? "" });
-    await crm.webhooks.create({ url: `${api.url}/webhooks/crmoffice`, events: ALL_CRMOFFICE_EVENTS, secret: CRMOFFICE_SANDBOX.webhookSecret });
+    const crm = createCrmOfficeConnector(crmOfficeConfig(connectorSettings, secrets));
+    await crm.webhooks.create({ url: `${api.url}/webhooks/crmoffice`, events: WEBHOOK_EVENTS, secret: CRMOFFICE_SANDBOX.webhookSecret });
 
     if (seed === "demo") await enqueueInitialSync({ exactonline: exact, crmoffice: crm }, queues.queueUrl);
 

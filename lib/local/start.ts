@@ -3,11 +3,13 @@
  * variable (see README); SANDBOX_SEED=none starts both systems empty.
  */
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { printLogsReadably } from "#lib/local/readable-logs";
 import { startLocalStack } from "#lib/local/stack";
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const seed = process.env.SANDBOX_SEED === "none" ? "none" : "demo";
 const startedAt = performance.now();
+printLogsReadably();
 
 const stack = await startLocalStack({
   seed,

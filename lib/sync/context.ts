@@ -1,4 +1,5 @@
 import { documentClient } from "#lib/aws/clients";
+import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
 import { loadSecrets } from "#lib/config/secrets";
 import { settings } from "#lib/config/settings";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
@@ -20,19 +21,8 @@ export const syncContext = once(async (): Promise<SyncContext> => {
     store: new LinkStore(db, config.TABLE_NAME),
     log: new SyncLog(db, config.TABLE_NAME, config.SYNC_LOG_RETENTION_DAYS),
     connectors: {
-      exactonline: createExactConnector({
-        baseUrl: config.EXACT_BASE_URL,
-        division: config.EXACT_DIVISION,
-        clientId: config.EXACT_CLIENT_ID,
-        clientSecret: secrets.EXACT_CLIENT_SECRET,
-        redirectUri: config.EXACT_REDIRECT_URI,
-        tableName: config.TABLE_NAME,
-      }),
-      crmoffice: createCrmOfficeConnector({
-        baseUrl: config.CRMOFFICE_BASE_URL,
-        clientId: config.CRMOFFICE_CLIENT_ID,
-        clientSecret: secrets.CRMOFFICE_CLIENT_SECRET,
-      }),
+      exactonline: createExactConnector(exactConfig(config, secrets)),
+      crmoffice: createCrmOfficeConnector(crmOfficeConfig(config, secrets)),
     },
     settings: { EXACT_DEFAULT_ACCOUNT_ID: config.EXACT_DEFAULT_ACCOUNT_ID },
     now: Date.now,

@@ -1,15 +1,13 @@
 import type { Decision } from "#lib/links/sync-log";
 
-const shortId = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
-
 /**
  * One readable line per decision, for logs: names, ids and field names only, never values
  * (they are personal data).
  */
 export function describeDecision(decision: Decision): string {
   const { record, partner } = decision;
-  const subject = `${decision.flow}: ${record.side} ${record.type} ${shortId(record.id)}`;
-  const other = partner ? `${partner.side} ${partner.type} ${shortId(partner.id)}` : "";
+  const subject = `${decision.flow}: ${record.side} ${record.type} ${record.id}`;
+  const other = partner ? `${partner.side} ${partner.type} ${partner.id}` : "";
   const fields = Object.entries(decision.fields ?? {})
     .map(([side, names]) => `${side} [${names.join(", ")}]`)
     .join("; ");

@@ -64,7 +64,10 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps) {
       metrics.addMetric("WebhookRefused", MetricUnit.Count, 1);
       return jsonResponse(refusal.statusCode, { error: refusal.code, message: (error as Error).message });
     }
-    if (!change) return jsonResponse(200, { ok: true });
+    if (!change) {
+      metrics.addMetric("WebhookValidationCall", MetricUnit.Count, 1);
+      return jsonResponse(200, { ok: true });
+    }
     await deps.enqueue(change);
     logger.info("change enqueued", {
       correlationId: change.correlationId,

@@ -1,0 +1,94 @@
+/**
+ * OData v2 as Exact Online speaks it: `/Date(ms)/` dates, filter literals, query strings,
+ * the `{"d":…}` envelopes, and `d.__next` paging.
+ */
+import type { z } from "zod";
+import { ClientRequestError, UnexpectedResponseError } from "../errors";
+import { parseBody } from "../http";
+import type { HttpExchange } from "../http";
+import { ODATA_DATE_PATTERN, listEnvelopeSchema, singleEnvelopeSchema } from "./schemas";
+
+/** `/Date(1641034800000)/` → `2022-01-01T11:00:00.000Z`. */
+export function fromODataDate(text: string): string {
+  const match = ODATA_DATE_PATTERN.exec(text);
+  if (!match?.[1]) throw new RangeError("not an OData /Date(ms)/ value");
+  return new Date(Number(match[1])).toISOString();
+}
+
+/** Any ISO 8601 date or date-time → `/Date(ms)/`. */
+export function toODataDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new RangeError("not an ISO 8601 date");
+  return `/Date(${ms})/`;
+}
+
+/** A string literal for `$filter`: quoted, with `'` doubled. */
+export function stringLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID_PATTERN.test(value);
+}
+
+/** `guid'…'`, for `$filter` and for addressing a record (`Contacts(guid'…')`). */
+export function guidLiteral(value: string): string {
+  // The value may be anything a caller passed (even an email), so it stays out of the message.
+  if (!isGuid(value)) throw new ClientRequestError("exactonline", null, "exactonline: a key or Guid field value is not a Guid");
+  return `guid'${value}'`;
+}
+
+export interface QueryOptions {
+  select?: readonly string[];
+  filter?: string;
+  top?: number;
+}
+
+/**
+ * `?$select=…&$filter=…`, each value percent-encoded (spaces as `%20`: `+` is not a space to
+ * every OData server), the `$` names left as Exact documents them.
+ */
+export function queryString(options: QueryOptions): string {
+  const parts: string[] = [];
+  if (options.select?.length) parts.push(`$select=${encodeURIComponent(options.select.join(","))}`);
+  if (options.filter !== undefined) parts.push(`$filter=${encodeURIComponent(options.filter)}`);
+  if (options.top !== undefined) parts.push(`$top=${options.top}`);
+  return parts.length > 0 ? `?${parts.join("&")}` : "";
+}
+
+export interface ODataPage<Row> {
+  results: Row[];
+  /** Absolute URL of the next page; absent on the last. */
+  next: string | undefined;
+}
+
+export function parseODataList<Row extends z.ZodType>(row: Row, answer: HttpExchange): ODataPage<z.output<Row>> {
+  const { d } = parseBody(listEnvelopeSchema(row), answer);
+  return { results: d.results, next: d.__next ?? undefined };
+}
+
+export function parseODataSingle<Row extends z.ZodType>(row: Row, answer: HttpExchange): z.output<Row> {
+  const body = parseBody(singleEnvelopeSchema(row), answer) as { d: z.output<Row> };
+  return body.d;
+}
+
+/**
+ * Every page from `firstUrl` on, following `d.__next` until a page has none. Page sizes
+ * differ per endpoint (60, 1000) and are never assumed.
+ */
+export async function* followPages<Row>(
+  firstUrl: string,
+  fetchPage: (url: string) => Promise<ODataPage<Row>>,
+): AsyncGenerator<Row[]> {
+  let url: string | undefined = firstUrl;
+  while (url !== undefined) {
+    const page: ODataPage<Row> = await fetchPage(url);
+    yield page.results;
+    if (page.next === url) {
+      throw new UnexpectedResponseError("exactonline", null, "exactonline: __next points at the page just read");
+    }
+    url = page.next;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Exact Online's OAuth2 tokens, kept in DynamoDB so every worker shares one pair.
+ *
+ * Exact rotates refresh tokens: each refresh invalidates the previous refresh token, so two
+ * workers refreshing at once would leave one of them (and possibly the stored pair) dead.
+ * Refreshes are therefore serialised with a lease on the token item; the rotated pair is
+ * stored (conditionally on the item's version) before anyone uses it; a worker that finds the
+ * lease taken waits briefly and re-reads. Exact refuses refreshes within ~570 s of the
+ * access token's issue (TooEarlyToRefreshTokens) and counts refused calls towards blocking
+ * the app, so a refresh is attempted only once the token is old enough.
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { documentClient } from "#lib/aws/clients";
+import { AuthorizationError, TransientError, classifyHttpFailure } from "../errors";
+import { exchange, parseBody, tryParseBody } from "../http";
+import { tokenErrorSchema, tokenResponseSchema } from "./schemas";
+
+export interface ExactOAuthConfig {
+  /** e.g. `https://start.exactonline.nl`, or a sandbox's URL. */
+  baseUrl: string;
+  division: number;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  tableName: string;
+  fetch?: typeof fetch;
+  /** Per token request; default 15 s. */
+  timeoutMs?: number;
+  now?: () => number;
+  /** Exact refuses refreshes before this age of the access token; default 570 s. */
+  refreshNotBeforeMs?: number;
+  /** How long a refresher holds the lease; longer than a token request may take. Default 30 s. */
+  leaseMs?: number;
+  /** How long a worker that found the lease taken waits before re-reading; default 250 ms. */
+  leaseWaitMs?: number;
+}
+
+export interface ExactTokenStore {
+  /** Where to send the user to authorise the app (authorization code flow). */
+  authorizeUrl(state: string): string;
+  /** Trades the code from the redirect for the first token pair and stores it. */
+  exchangeAuthorizationCode(code: string): Promise<void>;
+  /** A usable access token, refreshed first when it is old enough to be due. */
+  accessToken(): Promise<string>;
+  /** After Exact answered 401 to `rejected`: a newer token (stored by another worker, or refreshed now). */
+  renewAfterRejection(rejected: string): Promise<string>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_REFRESH_NOT_BEFORE_MS = 570_000;
+/** Refresh this long before expiry (when Exact allows it by then), so no call carries a dying token. */
+const REFRESH_MARGIN_MS = 30_000;
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_LEASE_WAIT_MS = 250;
+
+const tokenItemSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  accessTokenExpiresAt: z.number(),
+  issuedAt: z.number(),
+  version: z.number().int(),
+  leaseOwner: z.string().optional(),
+  leaseUntil: z.number().optional(),
+});
+type TokenItem = z.output<typeof tokenItemSchema>;
+
+interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  issuedAt: number;
+  accessTokenExpiresAt: number;
+}
+
+export function tokenItemKey(division: number): { pk: string; sk: string } {
+  return { pk: `TOKEN#exactonline#${division}`, sk: "TOKEN" };
+}
+
+export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore {
+  const baseUrl = config.baseUrl.replace(/\/+$/, "");
+  const doFetch = config.fetch ?? fetch;
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = config.now ?? Date.now;
+  const refreshNotBeforeMs = config.refreshNotBeforeMs ?? DEFAULT_REFRESH_NOT_BEFORE_MS;
+  const leaseMs = config.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseWaitMs = config.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
+  const key = tokenItemKey(config.division);
+  const workerId = randomUUID();
+  const db = () => documentClient();
+
+  const notAuthorised = () =>
+    new AuthorizationError(
+      "exactonline",
+      null,
+      `exactonline: no tokens stored for division ${config.division}; authorise the app first`,
+    );
+
+  const refreshAllowedAt = (item: TokenItem) => item.issuedAt + refreshNotBeforeMs;
+  /** When Exact allows it and the token nears its end; at expiry in any case. */
+  const refreshDueAt = (item: TokenItem) =>
+    Math.min(item.accessTokenExpiresAt, Math.max(refreshAllowedAt(item), item.accessTokenExpiresAt - REFRESH_MARGIN_MS));
+
+  async function read(): Promise<TokenItem | undefined> {
+    const { Item } = await db().send(new GetCommand({ TableName: config.tableName, Key: key, ConsistentRead: true }));
+    return Item ? tokenItemSchema.parse(Item) : undefined;
+  }
+
+  /** Calls the token endpoint; the pair is timed from the answer, so Exact's clock is never ahead of ours. */
+  async function requestTokens(form: Record<string, string>): Promise<TokenPair> {
+    const answer = await exchange(
+      `${baseUrl}/api/oauth2/token`,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: new URLSearchParams({ ...form, client_id: config.clientId, client_secret: config.clientSecret }),
+      },
+      { system: "exactonline", fetch: doFetch, timeoutMs },
+    );
+    const { response, bodyText, operation } = answer;
+    if (response.ok) {
+      const tokens = parseBody(tokenResponseSchema, answer);
+      const issuedAt = now();
+      return {
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token,
+        issuedAt,
+        accessTokenExpiresAt: issuedAt + tokens.expires_in * 1000,
+      };
+    }
+    const refusal = tryParseBody(tokenErrorSchema, bodyText);
+    const reason = [refusal?.error, refusal?.error_description].filter(Boolean).join(": ");
+    if (bodyText.includes("TooEarlyToRefreshTokens")) {
+      // Nothing was consumed; the same refresh succeeds once the token is old enough.
+      throw new TransientError("exactonline", response.status, `exactonline ${operation} refused the refresh as too early`);
+    }
+    if (response.status === 400 || response.status === 401) {
+      throw new AuthorizationError(
+        "exactonline",
+        response.status,
+        `exactonline ${operation} refused the grant (${reason || "no reason given"}); a person must re-authorise the app`,
+      );
+    }
+    throw classifyHttpFailure("exactonline", response, { operation, errorText: reason || undefined, now: now() });
+  }
+
+  /** The lease, with the item as it stands under it; undefined when another worker holds it. */
+  async function takeLease(): Promise<TokenItem | undefined> {
+    try {
+      const { Attributes } = await db().send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: key,
+          UpdateExpression: "SET leaseOwner = :me, leaseUntil = :until",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)",
+          ExpressionAttributeValues: { ":me": workerId, ":until": now() + leaseMs, ":now": now() },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return tokenItemSchema.parse(Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async function releaseLease(): Promise<void> {
+    try {
+      await db().send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: key,
+          UpdateExpression: "REMOVE leaseOwner, leaseUntil",
+          ConditionExpression: "leaseOwner = :me",
+          ExpressionAttributeValues: { ":me": workerId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Stores the rotated pair and frees the lease in one write, only over the version it was refreshed from. */
+  async function storeRotated(fromVersion: number, pair: TokenPair): Promise<string> {
+    try {
+      await db().send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: key,
+          UpdateExpression:
+            "SET accessToken = :access, refreshToken = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, version = :next REMOVE leaseOwner, leaseUntil",
+          ConditionExpression: "version = :from",
+          ExpressionAttributeValues: {
+            ":access": pair.accessToken,
+            ":refresh": pair.refreshToken,
+            ":expires": pair.accessTokenExpiresAt,
+            ":issued": pair.issuedAt,
+            ":from": fromVersion,
+            ":next": fromVersion + 1,
+          },
+        }),
+      );
+      return pair.accessToken;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Only a new authorisation (code exchange) moves the version under a held lease: its pair wins.
+      const stored = await read();
+      if (!stored) throw notAuthorised();
+      return stored.accessToken;
+    }
+  }
+
+  /**
+   * Refreshes under the lease while `stillNeeded(item)` holds; a worker that finds the lease
+   * taken waits and re-reads, and uses the pair the holder stored.
+   */
+  async function refreshSerialised(stillNeeded: (item: TokenItem) => boolean): Promise<string> {
+    const attempts = Math.ceil(leaseMs / leaseWaitMs) + 1;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const leased = await takeLease();
+      if (leased) {
+        let stored = false;
+        try {
+          if (!stillNeeded(leased)) return leased.accessToken;
+          const pair = await requestTokens({ grant_type: "refresh_token", refresh_token: leased.refreshToken });
+          const token = await storeRotated(leased.version, pair);
+          stored = true;
+          return token;
+        } finally {
+          if (!stored) await releaseLease();
+        }
+      }
+      await sleep(leaseWaitMs);
+      const current = await read();
+      if (!current) throw notAuthorised();
+      if (!stillNeeded(current)) return current.accessToken;
+    }
+    throw new TransientError("exactonline", null, "exactonline: another worker's token refresh did not finish in time");
+  }
+
+  return {
+    authorizeUrl(state) {
+      const query = new URLSearchParams({
+        client_id: config.clientId,
+        redirect_uri: config.redirectUri,
+        response_type: "code",
+        state,
+      });
+      return `${baseUrl}/api/oauth2/auth?${query.toString()}`;
+    },
+
+    async exchangeAuthorizationCode(code) {
+      const pair = await requestTokens({ grant_type: "authorization_code", code, redirect_uri: config.redirectUri });
+      await db().send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: key,
+          UpdateExpression:
+            "SET accessToken = :access, refreshToken = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, version = if_not_exists(version, :zero) + :one REMOVE leaseOwner, leaseUntil",
+          ExpressionAttributeValues: {
+            ":access": pair.accessToken,
+            ":refresh": pair.refreshToken,
+            ":expires": pair.accessTokenExpiresAt,
+            ":issued": pair.issuedAt,
+            ":zero": 0,
+            ":one": 1,
+          },
+        }),
+      );
+    },
+
+    async accessToken() {
+      const item = await read();
+      if (!item) throw notAuthorised();
+      if (now() < refreshDueAt(item)) return item.accessToken;
+      return refreshSerialised((current) => now() >= refreshDueAt(current));
+    },
+
+    async renewAfterRejection(rejected) {
+      const item = await read();
+      if (!item) throw notAuthorised();
+      if (item.accessToken !== rejected) return item.accessToken;
+      const allowedAt = refreshAllowedAt(item);
+      if (now() < allowedAt) {
+        // Asking now would only earn TooEarlyToRefreshTokens (a counted error); later it can succeed.
+        throw new TransientError(
+          "exactonline",
+          401,
+          `exactonline refused a ${Math.round((now() - item.issuedAt) / 1000)} s old access token; a refresh is allowed in ${Math.ceil((allowedAt - now()) / 1000)} s`,
+        );
+      }
+      return refreshSerialised((current) => current.accessToken === rejected);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * One authorised call to Exact's REST API: bearer token from the shared token store (renewed
+ * once on 401), `Accept: application/json`, a timeout, the rate-limit headers of every answer
+ * recorded, and failures classified. Never sends the token to another origin (a `__next`
+ * link pointing elsewhere is refused).
+ */
+import { AuthorizationError, UnexpectedResponseError, classifyHttpFailure } from "../errors";
+import { exchange, tryParseBody } from "../http";
+import type { HttpExchange } from "../http";
+import { mergeRateLimit, readRateLimitHeaders, waitForReset } from "./rate-limit";
+import type { ExactRateLimit } from "./rate-limit";
+import { errorBodySchema } from "./schemas";
+import type { ExactTokenStore } from "./tokens";
+
+/** What a governor needs to know of each answer. */
+export interface ExactResponseInfo {
+  /** "METHOD /path" (no query). */
+  operation: string;
+  status: number;
+  /** The latest state of both windows, this answer's headers included. */
+  rateLimit: ExactRateLimit;
+}
+
+export interface ExactTransportConfig {
+  baseUrl: string;
+  tokens: ExactTokenStore;
+  fetch: typeof fetch;
+  timeoutMs: number;
+  now: () => number;
+  onResponse?: (info: ExactResponseInfo) => void;
+}
+
+export interface SendOptions {
+  body?: unknown;
+  /** Extra statuses the caller handles itself (e.g. 404 on a read). */
+  accept?: readonly number[];
+  /** Ask for the written record back on PUT (`Prefer: return=representation`). */
+  returnRepresentation?: boolean;
+}
+
+export interface ExactTransport {
+  send(method: string, url: string, options?: SendOptions): Promise<HttpExchange>;
+  rateLimit(): ExactRateLimit;
+}
+
+/** The text of Exact's error body `{"error":{"message":{"value":…}}}`, if the body is one. */
+function exactErrorText(bodyText: string): string | undefined {
+  const message = tryParseBody(errorBodySchema, bodyText)?.error.message;
+  return typeof message === "string" ? message : message?.value;
+}
+
+export function createExactTransport(config: ExactTransportConfig): ExactTransport {
+  const origin = new URL(config.baseUrl).origin;
+  let latest: ExactRateLimit = { daily: null, minutely: null };
+
+  async function attempt(method: string, url: string, token: string, options: SendOptions): Promise<HttpExchange> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    if (options.returnRepresentation) headers.Prefer = "return=representation";
+    const answer = await exchange(
+      url,
+      { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) },
+      { system: "exactonline", fetch: config.fetch, timeoutMs: config.timeoutMs },
+    );
+    const observed = readRateLimitHeaders(answer.response.headers);
+    latest = mergeRateLimit(latest, observed);
+    config.onResponse?.({ operation: answer.operation, status: answer.response.status, rateLimit: latest });
+    return answer;
+  }
+
+  return {
+    rateLimit: () => latest,
+
+    async send(method, url, options = {}) {
+      if (new URL(url).origin !== origin) {
+        throw new UnexpectedResponseError("exactonline", null, `exactonline: refusing to send the token to another origin (${new URL(url).origin})`);
+      }
+      const token = await config.tokens.accessToken();
+      let answer = await attempt(method, url, token, options);
+      if (answer.response.status === 401) {
+        const renewed = await config.tokens.renewAfterRejection(token);
+        answer = await attempt(method, url, renewed, options);
+        if (answer.response.status === 401) {
+          throw new AuthorizationError(
+            "exactonline",
+            401,
+            `exactonline ${answer.operation} refused a freshly refreshed access token; a person must re-authorise the app`,
+          );
+        }
+      }
+      const { response, bodyText, operation } = answer;
+      if (response.ok || options.accept?.includes(response.status)) return answer;
+      throw classifyHttpFailure("exactonline", response, {
+        operation,
+        errorText: exactErrorText(bodyText),
+        retryAfterMs: waitForReset(readRateLimitHeaders(response.headers), config.now()),
+        now: config.now(),
+      });
+    },
+  };
+}

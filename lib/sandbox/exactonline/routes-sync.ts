@@ -1,0 +1,47 @@
+/**
+ * The sync API: `sync/CRM/Contacts`, `sync/Logistics/Items`, `sync/Payroll/Employees`
+ * (rows with their Timestamp row version, in Timestamp order, 1000 a page) and
+ * `sync/Deleted` (one row per deletion, EntityType 5/9/42).
+ */
+import { sendJson } from "#lib/sandbox/common/http";
+import type { Router } from "#lib/sandbox/common/http";
+import { apiRoute } from "./api-guard";
+import type { ExactApp } from "./api-guard";
+import { CONTACT, DELETED, EMPLOYEE, ITEM, syncEntity } from "./model";
+import type { EntityDef, ResourceKind, StoredRecord } from "./model";
+import { queryCollection } from "./odata-query";
+
+const SYNC_ENDPOINTS: Array<{ path: string; kind: ResourceKind; entity: EntityDef }> = [
+  { path: "sync/CRM/Contacts", kind: "Contacts", entity: syncEntity(CONTACT) },
+  { path: "sync/Logistics/Items", kind: "Items", entity: syncEntity(ITEM) },
+  { path: "sync/Payroll/Employees", kind: "Employees", entity: syncEntity(EMPLOYEE) },
+];
+
+export function mountSyncRoutes(router: Router, app: ExactApp): void {
+  for (const endpoint of SYNC_ENDPOINTS) {
+    mountSyncEndpoint(router, app, endpoint.path, endpoint.entity, () => app.store.list(endpoint.kind));
+  }
+  mountSyncEndpoint(router, app, "sync/Deleted", DELETED, () => app.store.deletedRows());
+}
+
+function mountSyncEndpoint(router: Router, app: ExactApp, path: string, entity: EntityDef, rows: () => StoredRecord[]): void {
+  router.add(
+    "GET",
+    `/api/v1/:division/${path}`,
+    apiRoute(app, (_req, res, call) => {
+      const base = `${call.url.origin}/api/v1/${app.division}/${path}`;
+      sendJson(
+        res,
+        200,
+        queryCollection({
+          records: rows(),
+          entity,
+          url: call.url,
+          mode: "sync",
+          // Sync rows are keyed by their row version.
+          uriOf: (record) => `${base}(${String(record.Timestamp)}L)`,
+        }),
+      );
+    }),
+  );
+}

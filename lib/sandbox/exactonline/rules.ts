@@ -1,0 +1,79 @@
+/**
+ * Exact's business rules per resource: what a write turns into (mirrored fields, derived
+ * names) and what it must satisfy (mandatory fields, an existing Account, a unique Code).
+ * Each function returns the record's complete writable fields after the write.
+ */
+import { ExactApiError } from "./errors";
+import { CONTACT, EMPLOYEE, ITEM } from "./model";
+import type { EntityDef, StoredRecord, StoredValue } from "./model";
+import type { ExactStore, RecordFields } from "./store";
+import type { WriteChanges } from "./write-body";
+
+/** Exact keeps each pair in step: writing either one sets both. */
+const CONTACT_MIRRORS: Record<string, string> = {
+  Email: "BusinessEmail",
+  BusinessEmail: "Email",
+  Phone: "BusinessPhone",
+  BusinessPhone: "Phone",
+  Mobile: "BusinessMobile",
+  BusinessMobile: "Mobile",
+};
+
+function writableFields(entity: EntityDef, from: StoredRecord | undefined): RecordFields {
+  const fields: RecordFields = {};
+  for (const [name, def] of Object.entries(entity.fields)) {
+    if (def.writable) fields[name] = from?.[name] ?? null;
+  }
+  return fields;
+}
+
+function isBlank(value: StoredValue | undefined): boolean {
+  return value === null || value === undefined || (typeof value === "string" && value.trim() === "");
+}
+
+function fullName(fields: RecordFields): string {
+  return [fields.FirstName, fields.MiddleName, fields.LastName]
+    .filter((part): part is string => typeof part === "string" && part.trim() !== "")
+    .join(" ");
+}
+
+/** A contact after `changes` are applied to `existing` (undefined for a POST). */
+export function contactAfterWrite(store: ExactStore, existing: StoredRecord | undefined, changes: WriteChanges): RecordFields {
+  const fields = writableFields(CONTACT, existing);
+  for (const [name, value] of changes) {
+    fields[name] = value;
+    const mirror = CONTACT_MIRRORS[name];
+    if (mirror) fields[mirror] = value;
+  }
+  if (isBlank(fields.Account)) throw new ExactApiError(400, "Mandatory: Account");
+  const account = store.get("Accounts", String(fields.Account));
+  if (!account) throw new ExactApiError(400, `Account: the account '${String(fields.Account)}' does not exist.`);
+  if (isBlank(fields.FirstName) && isBlank(fields.LastName)) {
+    throw new ExactApiError(400, "Mandatory: FirstName or LastName");
+  }
+  return { ...fields, FullName: fullName(fields), AccountName: account.Name ?? null };
+}
+
+/** An item after `changes`; a new item gets Exact's defaults (sales item, unit "pc"). */
+export function itemAfterWrite(store: ExactStore, existing: StoredRecord | undefined, changes: WriteChanges): RecordFields {
+  const fields = writableFields(ITEM, existing);
+  if (!existing) Object.assign(fields, { Unit: "pc", IsSalesItem: true, IsStockItem: false });
+  for (const [name, value] of changes) fields[name] = value;
+  if (isBlank(fields.Code)) throw new ExactApiError(400, "Mandatory: Code");
+  if (isBlank(fields.Description)) throw new ExactApiError(400, "Mandatory: Description");
+  // Code uniqueness follows the database's case-insensitive collation.
+  const code = String(fields.Code).toLowerCase();
+  const clash = store
+    .list("Items")
+    .find((item) => item.ID !== existing?.ID && String(item.Code).toLowerCase() === code);
+  if (clash) throw new ExactApiError(400, `Code: an item with code '${String(fields.Code)}' already exists.`);
+  return fields;
+}
+
+/** An employee as the sandbox's UI route replaces it: fields not given are cleared. */
+export function employeeAfterReplace(changes: WriteChanges): RecordFields {
+  const fields = writableFields(EMPLOYEE, undefined);
+  fields.IsActive = true;
+  for (const [name, value] of changes) fields[name] = value;
+  return { ...fields, FullName: fullName(fields) };
+}

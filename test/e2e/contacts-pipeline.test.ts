@@ -1,0 +1,119 @@
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documentClient } from "#lib/aws/clients";
+import { SyncLog } from "#lib/links/sync-log";
+import { startLocalStack, type LocalStack } from "#lib/local/stack";
+import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { uniqueName, useTestAws } from "../support/aws";
+import { crmUser, eventually, exactUser, type CrmUser, type ExactUser } from "../support/sandbox-users";
+
+/*
+ * The whole path for flow 3, through real parts only: a change made through one sandbox's API
+ * → its signed webhook → the webhook Lambda → SQS → the worker Lambda → DynamoDB → the other
+ * sandbox's API.
+ */
+let stack: LocalStack;
+let exact: ExactUser;
+let crm: CrmUser;
+const quiet = { info: () => undefined, error: (message: string, error?: unknown) => console.error(message, error) };
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    aws: useTestAws(),
+    ports: { api: 0, exactonline: 0, crmoffice: 0 },
+    seed: "none",
+    resourcePrefix: uniqueName("e2e"),
+    visibilityTimeoutSeconds: 2,
+    // The test's own calls share the app's budget; the rate limit has tests of its own.
+    exactSandbox: { rateLimit: { perMinute: 1000, perDay: 100_000 } },
+    log: quiet,
+  });
+  exact = await exactUser(stack.urls.exactonline);
+  crm = await crmUser(stack.urls.crmoffice);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const crmContactByEmail = async (email: string) => (await crm.list(`/contacts?email=${encodeURIComponent(email)}`))[0];
+const exactContactByEmail = async (email: string) => (await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile,Account`))[0];
+
+/** Waits until neither sandbox has seen a call or a delivery for `quietMs`. */
+async function settled(quietMs = 2_500): Promise<void> {
+  const snapshot = () => JSON.stringify([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()]);
+  let previous = snapshot();
+  let stableSince = Date.now();
+  await eventually(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = snapshot();
+    if (now !== previous) {
+      previous = now;
+      stableSince = Date.now();
+    }
+    return Date.now() - stableSince >= quietMs;
+  }, 30_000, "both systems to go quiet");
+}
+
+describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
+  it("creates a contact made in Exact in CRMOffice with mapped fields, and the reverse", async () => {
+    const started = Date.now();
+    await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Ingrid", LastName: "Berg", Email: "ingrid.berg@example.com", Phone: "+47 22 11 00 11", Mobile: "+47 911 00 111" });
+    const inCrm = await eventually(() => crmContactByEmail("ingrid.berg@example.com"), 10_000, "the contact in CRMOffice");
+    expect(inCrm).toMatchObject({ givenName: "Ingrid", familyName: "Berg", directPhone: "+47 22 11 00 11", mobilePhone: "+47 911 00 111" });
+    const exactToCrmMs = Date.now() - started;
+
+    const reverseStarted = Date.now();
+    await crm.post("/contacts", { givenName: "Lars", familyName: "Dahl", email: "lars.dahl@example.com", directPhone: "+47 22 33 44 55" });
+    const inExact = await eventually(() => exactContactByEmail("lars.dahl@example.com"), 10_000, "the contact in Exact");
+    expect(inExact).toMatchObject({ FirstName: "Lars", LastName: "Dahl", Phone: "+47 22 33 44 55", Account: EXACT_SANDBOX.defaultAccountId });
+    console.info(`propagation: Exact → CRMOffice ${exactToCrmMs} ms, CRMOffice → Exact ${Date.now() - reverseStarted} ms`);
+  });
+
+  it("carries edits made on either side to the other, then goes quiet with no duplicates", async () => {
+    const ingridInExact = (await exactContactByEmail("ingrid.berg@example.com")) as { ID: string };
+    await exact.put(`crm/Contacts(guid'${ingridInExact.ID}')`, { LastName: "Berg-Olsen" });
+    await eventually(async () => (await crmContactByEmail("ingrid.berg@example.com"))?.familyName === "Berg-Olsen", 10_000, "Exact's edit in CRMOffice");
+
+    const larsInCrm = (await crmContactByEmail("lars.dahl@example.com")) as { id: string; givenName: string; familyName: string; email: string };
+    await crm.put(`/contacts/${larsInCrm.id}`, { givenName: larsInCrm.givenName, familyName: larsInCrm.familyName, email: larsInCrm.email, mobilePhone: "+47 977 77 777" });
+    await eventually(async () => (await exactContactByEmail("lars.dahl@example.com"))?.Mobile === "+47 977 77 777", 10_000, "CRMOffice's edit in Exact");
+
+    await settled();
+    const before = [stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()];
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()]).toEqual(before);
+
+    expect(await crm.list("/contacts")).toHaveLength(2);
+    expect((await exact.list("crm/Contacts?$select=ID")).length).toBe(2);
+  });
+
+  it("refuses bad webhook input with a clear 4xx, enqueues nothing, and stays healthy", async () => {
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${stack.urls.api}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const key = "7d0c7a9e-1111-4a4a-9b9b-000000000001";
+    const content = JSON.stringify({ Topic: "Contacts", ClientId: EXACT_SANDBOX.clientId, Division: 999, Action: "Update", Key: key });
+    const signed = createHmac("sha256", EXACT_SANDBOX.webhookSecret).update(content).digest("hex").toUpperCase();
+
+    expect((await post("/webhooks/exactonline", `{"Content":${content},"HashCode":"${"0".repeat(64)}"}`)).status).toBe(401);
+    expect((await post("/webhooks/exactonline", `{"Content":${content},"HashCode":"${signed}"}`)).status).toBe(400);
+    expect((await post("/webhooks/exactonline", "{not json")).status).toBe(401);
+    expect((await post("/webhooks/exactonline", "x".repeat(1024 * 1024 + 1))).status).toBe(413);
+    expect((await post("/webhooks/crmoffice", '{"id":"e1"}')).status).toBe(401);
+    const t = Math.floor(Date.now() / 1000);
+    const crmBody = '{"id":"e2","type":"contact.exploded","occurredAt":"2026-01-01T00:00:00Z","data":{"id":"c-1"}}';
+    const v1 = createHmac("sha256", CRMOFFICE_SANDBOX.webhookSecret).update(`${t}.${crmBody}`).digest("hex");
+    const refused = await post("/webhooks/crmoffice", crmBody, { "crmoffice-signature": `t=${t},v1=${v1}` });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_notification" });
+
+    // Nothing reached the worker: no decision was ever logged about the refused records.
+    const log = new SyncLog(documentClient(), stack.tableName, 30);
+    expect(await log.history({ side: "exactonline", type: "contact", id: key })).toEqual([]);
+    expect(await log.history({ side: "crmoffice", type: "contact", id: "c-1" })).toEqual([]);
+
+    expect((await fetch(`${stack.urls.api}/health`)).status).toBe(200);
+    await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Still", LastName: "Working", Email: "still.working@example.com" });
+    await eventually(() => crmContactByEmail("still.working@example.com"), 10_000, "a valid change after the bad ones");
+  });
+});
