@@ -48,6 +48,11 @@ export class DynamoDbLocalStartError extends Error {
   override name = "DynamoDbLocalStartError";
 }
 
+/** Another process holds the port (the jar would hang on it rather than exit). */
+export class DynamoDbLocalPortInUseError extends DynamoDbLocalStartError {
+  override name = "DynamoDbLocalPortInUseError";
+}
+
 export interface DynamoDbLocalFiles {
   jar: string;
   nativeLibs: string;
@@ -104,8 +109,9 @@ async function fetchPackage(destination: string): Promise<string> {
       { cause: error },
     );
   }
-  const [packed] = PackOutputSchema.parse(JSON.parse(stdout));
-  const tarball = join(destination, packed!.filename);
+  const packed = PackOutputSchema.safeParse(parseJson(stdout));
+  if (!packed.success) throw new DynamoDbLocalDownloadError(`npm pack ${PACKAGE_SPEC} printed no tarball name: ${lastLines(stdout)}`);
+  const tarball = join(destination, packed.data[0]!.filename);
   const integrity = `sha512-${await sha512Base64(tarball)}`;
   if (integrity !== PACKAGE_INTEGRITY) {
     throw new DynamoDbLocalDownloadError(`${PACKAGE_SPEC} does not match its pinned integrity (got ${integrity})`);
@@ -163,7 +169,7 @@ export async function startDynamoDbLocal({
     try {
       return await launch(files, host, chosenPort, startTimeoutMs);
     } catch (error) {
-      if (attempt >= attempts || !(error instanceof DynamoDbLocalStartError)) throw error;
+      if (attempt >= attempts || !(error instanceof DynamoDbLocalPortInUseError)) throw error;
     }
   }
 }
@@ -188,11 +194,17 @@ async function launch(files: DynamoDbLocalFiles, host: string, port: number, sta
     { cwd: dirname(files.jar), stdio: ["ignore", "pipe", "pipe"] },
   );
   track(child);
-  const output = new OutputTail();
-  child.stdout?.on("data", (chunk: Buffer) => output.add(chunk));
-  child.stderr?.on("data", (chunk: Buffer) => output.add(chunk));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const failedToStart = new Promise<never>((_, reject) => {
+    const output = new OutputTail();
+    const collect = (chunk: Buffer) => {
+      output.add(chunk);
+      if (/BindException|Address already in use/.test(output.text())) {
+        reject(new DynamoDbLocalPortInUseError(`DynamoDB Local cannot listen on port ${port}: it is in use`));
+      }
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
     child.on("error", (error) =>
       reject(isErrnoException(error) && error.code === "ENOENT" ? new JavaNotFoundError() : error),
     );
@@ -274,11 +286,11 @@ function killAllNow(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Another listener means the application shuts down itself (and the exit hook is the backstop).
+  if (process.listenerCount(signal) > 1) return;
   killAllNow();
-  if (process.listenerCount(signal) === 1) {
-    removeProcessHooks();
-    process.kill(process.pid, signal);
-  }
+  removeProcessHooks();
+  process.kill(process.pid, signal);
 }
 
 function addProcessHooks(): void {
@@ -311,6 +323,14 @@ class OutputTail {
   }
   text(): string {
     return Buffer.concat(this.chunks).toString("utf8").trim();
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { z } from "zod";
 import { createLambdaContext } from "./lambda-context";
@@ -66,8 +67,8 @@ export async function startHttpApi({
       resolve();
     });
   });
-  const address = server.address();
-  if (!address || typeof address !== "object") throw new Error("HTTP API has no listening address");
+  // A TCP server that is listening always has an AddressInfo.
+  const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${urlHost}:${address.port}`,

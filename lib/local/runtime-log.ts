@@ -1,14 +1,12 @@
 /**
- * Where the local runtime (HTTP adapter, SQS event source, scheduler) reports what Lambda or
- * API Gateway would have logged on their side. Console by default; tests pass a quiet one.
- * Powertools' Logger fits this shape too.
+ * Where the local runtime (HTTP adapter, SQS event source, scheduler) reports the failures that
+ * API Gateway or Lambda would have logged on their side. Console by default; tests pass a quiet
+ * one.
  */
 export interface RuntimeLog {
-  info(message: string): void;
   error(message: string, error?: unknown): void;
 }
 
 export const consoleRuntimeLog: RuntimeLog = {
-  info: (message) => console.log(message),
   error: (message, error) => (error === undefined ? console.error(message) : console.error(message, error)),
 };

@@ -9,10 +9,15 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildApp } from "fauxqs";
 import { LOCAL_AWS_REGION } from "./local-aws";
+
+export class FauxqsNotFoundError extends Error {
+  override name = "FauxqsNotFoundError";
+}
 
 export interface SqsEmulator {
   /** e.g. `http://127.0.0.1:9324` */
@@ -33,8 +38,8 @@ export async function startSqsEmulator({ port, host = "127.0.0.1", region = LOCA
   const stores = await storesWithRequestHostQueueUrls();
   const app = buildApp({ logger: false, defaultRegion: region, stores });
   await app.listen({ port, host });
-  const address = app.server.address();
-  if (!address || typeof address !== "object") throw new Error("SQS emulator has no listening address");
+  // A TCP server that is listening always has an AddressInfo.
+  const address = app.server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     endpoint: `http://${urlHost}:${address.port}`,
@@ -71,6 +76,6 @@ async function storesWithRequestHostQueueUrls(): Promise<FauxqsStores> {
 function fauxqsDistFolder(): string {
   const searched = createRequire(import.meta.url).resolve.paths("fauxqs") ?? [];
   const dist = searched.map((modules) => join(modules, "fauxqs", "dist")).find((candidate) => existsSync(join(candidate, "app.js")));
-  if (!dist) throw new Error(`fauxqs is not installed (looked in ${searched.join(", ")})`);
+  if (!dist) throw new FauxqsNotFoundError(`fauxqs is not installed (looked in ${searched.join(", ")})`);
   return dist;
 }

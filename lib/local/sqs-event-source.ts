@@ -139,6 +139,8 @@ export function startSqsEventSource({
   const pollers = Array.from({ length: concurrency }, () => poll());
   return {
     async stop() {
+      // Abandons the waiting long polls; anything the emulator had already handed to one of
+      // them is not lost, it reappears after the visibility timeout like any unhandled receive.
       stopping.abort();
       await Promise.all(pollers);
     },

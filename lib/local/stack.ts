@@ -4,24 +4,37 @@ import { handler as crmOfficeWebhook } from "#functions/webhook-crmoffice";
 import { handler as exactWebhook } from "#functions/webhook-exactonline";
 import { callback as exactAuthorizationCallback, start as exactAuthorizationStart } from "#functions/exact-authorization";
 import { handler as health } from "#functions/health";
+import { handler as poller } from "#functions/poller";
 import { handler as worker } from "#functions/worker";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
-import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore, type ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
 import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
 import { loadSecrets } from "#lib/config/secrets";
 import { parseSettings } from "#lib/config/settings";
-import { enqueueInitialSync } from "#lib/sync/initial-sync";
+import { documentClient } from "#lib/aws/clients";
+import { CursorStore } from "#lib/links/cursors";
+import { runBackfill } from "#lib/sync/backfill";
+import { syncContext } from "#lib/sync/context";
+import { subscribeWebhooks } from "#lib/sync/subscriptions";
+import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
 import { startHttpApi } from "#lib/local/http-api";
 import { startInfrastructure, useLocalAws } from "#lib/local/infrastructure";
 import { createQueues, createTable } from "#lib/local/resources";
 import type { RuntimeLog } from "#lib/local/runtime-log";
 import { consoleRuntimeLog } from "#lib/local/runtime-log";
+import { createLambdaContext } from "#lib/local/lambda-context";
+import { startSchedule } from "#lib/local/scheduler";
 import { startSqsEventSource } from "#lib/local/sqs-event-source";
 import { startCrmOfficeSandbox, type CrmOfficeSandbox, type CrmOfficeSandboxOptions } from "#lib/sandbox/crmoffice/server";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { startExactSandbox, type ExactSandbox, type ExactSandboxOptions } from "#lib/sandbox/exactonline/server";
+
+/**
+ * Locally the poller runs every 15 s: its four sync-API calls a run stay far inside Exact's
+ * 60 calls a minute, and a missed webhook or an employee edit shows within seconds.
+ */
+const LOCAL_POLL_INTERVAL_MS = 15_000;
 
 export interface LocalStackOptions {
   /** Ports (0 picks a free one). */
@@ -36,6 +49,8 @@ export interface LocalStackOptions {
   /** Seconds a received message stays hidden; short locally so retries come within seconds. */
   visibilityTimeoutSeconds?: number;
   workerConcurrency?: number;
+  /** How often the Exact poller runs (ms); 0 turns the schedule off (tests drive polls themselves). */
+  pollIntervalMs?: number;
   /** Leave EXACT_DEFAULT_ACCOUNT_ID unset (CRMOffice-born contacts are then unsyncable). */
   withoutDefaultAccount?: boolean;
   log?: RuntimeLog;
@@ -77,24 +92,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let aws = options.aws;
     if (!aws) {
-      const infrastructure = await startInfrastructure({ dynamoPort: ports.dynamodb ?? 8000, sqsPort: ports.sqs ?? 9324 });
+      const infrastructure = await startInfrastructure({ dynamoPort: ports.dynamodb ?? localPort("dynamodb"), sqsPort: ports.sqs ?? localPort("sqs") });
       stops.push(() => infrastructure.stop());
       aws = infrastructure;
     }
     useLocalAws(aws);
-    const prefix = options.resourcePrefix ?? "exact-crmoffice-sync-local";
+    const prefix = options.resourcePrefix ?? LOCAL_RESOURCE_PREFIX;
     const sqs = new SQSClient({});
     await createTable(new DynamoDBClient({}), prefix);
-    const queues = await createQueues(sqs, { name: `${prefix}-events`, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5, maxReceiveCount: 5 });
+    const queues = await createQueues(sqs, { name: queueNames(prefix).queue, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5, maxReceiveCount: 5 });
 
     const seed = options.seed ?? "demo";
-    const exactSandbox = await startExactSandbox({ port: ports.exactonline ?? 3001, seed, ...options.exactSandbox });
+    const exactSandbox = await startExactSandbox({ port: ports.exactonline ?? localPort("exactonline"), seed, ...options.exactSandbox });
     stops.push(() => exactSandbox.stop());
-    const crmofficeSandbox = await startCrmOfficeSandbox({ port: ports.crmoffice ?? 3002, seed, ...options.crmofficeSandbox });
+    const crmofficeSandbox = await startCrmOfficeSandbox({ port: ports.crmoffice ?? localPort("crmoffice"), seed, ...options.crmofficeSandbox });
     stops.push(() => crmofficeSandbox.stop());
 
     const api = await startHttpApi({
-      port: ports.api ?? 3000,
+      port: ports.api ?? localPort("api"),
       log,
       routes: {
         "POST /webhooks/exactonline": exactWebhook,
@@ -137,15 +152,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => workerSource.stop());
 
-    // Subscribe the way a user would, through each system's API.
     const exact = createExactConnector(exactConfig(connectorSettings, secrets));
-    for (const topic of ["Contacts", "Items"] as const) {
-      await exact.webhookSubscriptions.create({ callbackUrl: `${api.url}/webhooks/exactonline`, topic });
-    }
     const crm = createCrmOfficeConnector(crmOfficeConfig(connectorSettings, secrets));
-    await crm.webhooks.create({ url: `${api.url}/webhooks/crmoffice`, events: WEBHOOK_EVENTS, secret: CRMOFFICE_SANDBOX.webhookSecret });
+    await subscribeWebhooks({ exactonline: exact, crmoffice: crm }, api.url, secrets.CRMOFFICE_WEBHOOK_SECRET);
 
-    if (seed === "demo") await enqueueInitialSync({ exactonline: exact, crmoffice: crm }, queues.queueUrl);
+    // The first poll places the feeds' cursors at their ends; what existed before is the backfill's.
+    await poller({}, createLambdaContext({ functionName: "poller" }));
+    const pollIntervalMs = options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS;
+    if (pollIntervalMs > 0) {
+      const schedule = startSchedule({ everyMs: pollIntervalMs, handler: poller, ruleName: "exact-poller", log });
+      stops.push(() => schedule.stop());
+    }
+
+    // The demo's records existed before the subscriptions: an initial sync links them.
+    if (seed === "demo") {
+      await runBackfill({ ctx: await syncContext(), exactonline: exact, crmoffice: crm, cursors: new CursorStore(documentClient(), prefix), division: connectorSettings.EXACT_DIVISION });
+    }
 
     return {
       urls: { api: api.url, exactonline: exactSandbox.url, crmoffice: crmofficeSandbox.url, dynamodb: aws.dynamoEndpoint, sqs: aws.sqsEndpoint },

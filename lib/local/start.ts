@@ -6,20 +6,12 @@ import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { printLogsReadably } from "#lib/local/readable-logs";
 import { startLocalStack } from "#lib/local/stack";
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const seed = process.env.SANDBOX_SEED === "none" ? "none" : "demo";
 const startedAt = performance.now();
 printLogsReadably();
 
 const stack = await startLocalStack({
   seed,
-  ports: {
-    api: port("WEBHOOK_API_PORT", 3000),
-    exactonline: port("EXACT_SANDBOX_PORT", 3001),
-    crmoffice: port("CRMOFFICE_SANDBOX_PORT", 3002),
-    dynamodb: port("DYNAMODB_PORT", 8000),
-    sqs: port("SQS_PORT", 9324),
-  },
 });
 
 console.log(`

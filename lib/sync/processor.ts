@@ -30,10 +30,11 @@ const MAX_ATTEMPTS = 5;
  * and in each makes one decision (create, link, update, echo, unlink, unsyncable, ...), which
  * it records in the sync log and returns. Throws only what should be retried.
  */
-export async function processChange(event: ChangeEvent, ctx: SyncContext): Promise<LoggedDecision[]> {
+export async function processChange(event: ChangeEvent, ctx: SyncContext, knownSource?: SystemRecord): Promise<LoggedDecision[]> {
   const ref: RecordRef = { side: event.system, type: event.recordType, id: event.recordId };
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
-  const source = await ctx.connectors[ref.side].get(ref.type, ref.id);
+  // A backfill has just read the record from a sync page, and passes it in to spare the call.
+  const source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
   const references = await ctx.store.referencesOf(ref);
   const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
   // An unlinked record joins only flows that carry new records from its side to the other.
@@ -184,6 +185,21 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
     unmatchable(flow, target, candidates);
   }
   return createPartner(flow, ref, source, ctx, await ctx.store.renewClaim(link, ctx.createLeaseMs));
+}
+
+/**
+ * True when every link of this record already agrees with the record as given: processing it
+ * would be an echo. Lets a poller skip what the webhooks have synced, without calling Exact.
+ */
+export async function alreadyAgreed(ref: RecordRef, record: SystemRecord, store: LinkStore): Promise<boolean> {
+  const references = await store.referencesOf(ref);
+  if (references.length === 0) return false;
+  for (const reference of references) {
+    const flow = flowNamed(reference.flow);
+    const link = await store.getLink(reference.flow, reference.linkId);
+    if (!flow || !link?.agreed || !sameValues(link.agreed[ref.side], project(flow, ref.side, record))) return false;
+  }
+  return true;
 }
 
 function sameValues(a: SideValues | undefined, b: SideValues): boolean {

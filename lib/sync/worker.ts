@@ -3,10 +3,10 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSRecord } from "aws-lambda";
 import { RateLimitedError } from "#lib/connectors/errors";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
-import type { DecisionKind } from "#lib/links/sync-log";
-import { describeDecision } from "#lib/sync/describe";
+import type { Failure } from "#lib/links/failures";
 import { RetryLaterError } from "#lib/sync/errors";
 import { processChange, type SyncContext } from "#lib/sync/processor";
+import { reportDecision } from "#lib/sync/report";
 import { logger, metrics } from "#lib/telemetry/index";
 
 /** A queue message that is not a change event: it fails, and so reaches the dead-letter queue. */
@@ -18,19 +18,9 @@ export interface WorkerDeps {
   context: () => Promise<SyncContext>;
   /** Puts the event back on the queue after a delay (seconds). */
   requeue: (event: ChangeEvent, delaySeconds: number) => Promise<void>;
+  /** Keeps a failure for `syncctl status`. */
+  recordFailure: (failure: Omit<Failure, "at">) => Promise<void>;
 }
-
-const DECISION_METRICS: Record<DecisionKind, string> = {
-  created: "Synced",
-  linked: "Synced",
-  updated: "Synced",
-  deleted: "Synced",
-  unlinked: "Synced",
-  echo: "EchoesSkipped",
-  kept: "EditsKept",
-  unsyncable: "Unsyncable",
-  ignored: "Ignored",
-};
 
 /** A claim held by another worker is usually released within a couple of seconds. */
 const RETRY_LATER_DELAY_SECONDS = 2;
@@ -53,18 +43,17 @@ export function createRecordHandler(deps: WorkerDeps) {
     const event = parseEvent(record);
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     try {
-      const decisions = await processChange(event, await deps.context());
-      for (const decision of decisions) {
-        logger.info(describeDecision(decision), { correlationId: event.correlationId, flow: decision.flow, decision: decision.kind });
-        metrics.addMetric(DECISION_METRICS[decision.kind], MetricUnit.Count, 1);
-        if (decision.conflicts?.length) metrics.addMetric("Conflicts", MetricUnit.Count, decision.conflicts.length);
-      }
+      for (const decision of await processChange(event, await deps.context())) reportDecision(decision);
     } catch (error) {
       const waitSeconds =
         error instanceof RateLimitedError ? error.retryAfterMs / 1000 : error instanceof RetryLaterError ? RETRY_LATER_DELAY_SECONDS : undefined;
       if (waitSeconds === undefined) {
-        logger.warn("change failed; SQS will retry it", { correlationId: event.correlationId, receiveCount, error: (error as Error).name, reason: (error as Error).message });
+        const failure = { correlationId: event.correlationId, error: (error as Error).name, reason: (error as Error).message, receiveCount };
+        logger.warn("change failed; SQS will retry it", failure);
         metrics.addMetric("Retries", MetricUnit.Count, 1);
+        await deps
+          .recordFailure({ ...failure, record: { side: event.system, type: event.recordType, id: event.recordId } })
+          .catch((recordError: unknown) => logger.warn("could not record the failure", { reason: (recordError as Error).message }));
         throw error;
       }
       await deps.requeue(event, waitSeconds);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_AWS_REGION, LOCAL_CREDENTIALS } from "#lib/local/local-aws";
 import {
   DynamoDbLocalDownloadError,
+  DynamoDbLocalPortInUseError,
   ensureDynamoDbLocal,
   JavaNotFoundError,
   startDynamoDbLocal,
@@ -98,6 +100,19 @@ describe("startDynamoDbLocal", () => {
     } finally {
       client.destroy();
       await dynamo.stop();
+    }
+  });
+
+  it("fails at once with DynamoDbLocalPortInUseError when the port is taken (the jar itself would hang)", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      await expect(startDynamoDbLocal({ port, host: "127.0.0.1", startTimeoutMs: 60_000 })).rejects.toBeInstanceOf(DynamoDbLocalPortInUseError);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      holder.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import type { RuntimeLog } from "#lib/local/runtime-log";
 import { startSqsEventSource, type SqsEventSource, type SqsHandler } from "#lib/local/sqs-event-source";
 import { createTestQueues, useTestAws } from "../support/aws";
 
-const quietLog: RuntimeLog = { info: () => {}, error: () => {} };
+const quietLog: RuntimeLog = { error: () => {} };
 
 describe("startSqsEventSource", () => {
   let sqs: SQSClient;

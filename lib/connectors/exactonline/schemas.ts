@@ -72,7 +72,7 @@ export const ACCOUNT_FIELDS = {
 /** A record as read: the key, the change time, and the selected fields (unknown ones dropped). */
 export type ExactWireRecord = { ID: string; Modified: string } & Record<string, unknown>;
 /** A row of the sync API: a record with its row version. */
-export type ExactSyncRow = ExactWireRecord & { Timestamp: number };
+export type ExactWireSyncRow = ExactWireRecord & { Timestamp: number };
 
 /**
  * The sync API's row version: an Int64, sent as a JSON number (OData writers may also send
@@ -92,13 +92,13 @@ export function wireRecordSchema(fields: ExactFieldKinds): z.ZodType<ExactWireRe
   return z.object({ ...fieldShape(fields), ID: z.guid(), Modified: odataDateSchema }) as z.ZodType<ExactWireRecord>;
 }
 
-export function syncRowSchema(fields: ExactFieldKinds): z.ZodType<ExactSyncRow> {
+export function syncRowSchema(fields: ExactFieldKinds): z.ZodType<ExactWireSyncRow> {
   return z.object({
     ...fieldShape(fields),
     ID: z.guid(),
     Modified: odataDateSchema,
     Timestamp: timestampSchema,
-  }) as z.ZodType<ExactSyncRow>;
+  }) as z.ZodType<ExactWireSyncRow>;
 }
 
 /** `sync/Deleted`: EntityType 5 = Contacts, 9 = Items, 42 = Employees. */
@@ -108,7 +108,6 @@ export const deletedRowSchema = z.object({
   EntityType: z.number().int(),
   DeletedDate: odataDateSchema.nullish(),
 });
-export type ExactDeletedRow = z.output<typeof deletedRowSchema>;
 export const DELETED_FIELDS = Object.keys(deletedRowSchema.shape);
 
 export const meSchema = z.object({ CurrentDivision: z.number().int().positive() });
@@ -118,7 +117,6 @@ export const webhookSubscriptionSchema = z.object({
   CallbackURL: z.string(),
   Topic: z.string(),
 });
-export type ExactWebhookSubscription = z.output<typeof webhookSubscriptionSchema>;
 
 /** `/api/oauth2/token`; Exact sends `expires_in` as a string ("600"). */
 export const tokenResponseSchema = z.object({

@@ -229,7 +229,8 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
           stored = true;
           return token;
         } finally {
-          if (!stored) await releaseLease();
+          // On failure the lease is freed for the next worker; should that fail too, it lapses by itself.
+          if (!stored) await releaseLease().catch(() => undefined);
         }
       }
       await sleep(leaseWaitMs);

@@ -1,0 +1,38 @@
+import middy from "@middy/core";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { documentClient } from "#lib/aws/clients";
+import { exactConfig } from "#lib/config/connectors";
+import { loadSecrets } from "#lib/config/secrets";
+import { settings } from "#lib/config/settings";
+import { createExactConnector } from "#lib/connectors/exactonline/client";
+import { enqueueChangeEvents } from "#lib/events/queue";
+import { CursorStore } from "#lib/links/cursors";
+import { LinkStore } from "#lib/links/store";
+import { pollExact, type ExactPollerDeps } from "#lib/poller/exact-poller";
+import { logger, metrics } from "#lib/telemetry/index";
+import { once } from "#lib/util/once";
+
+const deps = once(async (): Promise<ExactPollerDeps> => {
+  const config = settings();
+  const db = documentClient();
+  return {
+    exact: createExactConnector(exactConfig(config, await loadSecrets())),
+    cursors: new CursorStore(db, config.TABLE_NAME),
+    store: new LinkStore(db, config.TABLE_NAME),
+    division: config.EXACT_DIVISION,
+    enqueue: (events) => enqueueChangeEvents(config.EVENTS_QUEUE_URL, events),
+  };
+});
+
+/** Scheduled: polls Exact's sync API (employees, and the fallback for lost webhooks). */
+export const handler = middy(async () => {
+  const summary = await pollExact(await deps());
+  const enqueued = Object.values(summary.enqueued).reduce((sum, count) => sum + count, 0);
+  metrics.addMetric("PolledChanges", MetricUnit.Count, enqueued);
+  logger.info("poll done", { ...summary });
+  return summary;
+})
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,64 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { RecordRef } from "#lib/links/store";
+import { TTL_ATTRIBUTE } from "#lib/store/table";
+
+export interface Failure {
+  at: string;
+  correlationId: string;
+  record: RecordRef;
+  error: string;
+  /** The error's message: names and statuses only, never record values or secrets. */
+  reason: string;
+  receiveCount: number;
+}
+
+const PARTITION = "FAILURES";
+const RETENTION_DAYS = 7;
+
+/** The worker's recent failures, newest first, for `syncctl status`. */
+export class FailureLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async record(failure: Omit<Failure, "at">): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `FAILURE#${failure.correlationId}`,
+          sk: at,
+          gsi1pk: PARTITION,
+          gsi1sk: `${at}#${failure.correlationId}`,
+          ...failure,
+          at,
+          [TTL_ATTRIBUTE]: Math.floor(this.now() / 1000) + RETENTION_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  async recent(limit: number): Promise<Failure[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "byKind",
+        KeyConditionExpression: "gsi1pk = :kind",
+        ExpressionAttributeValues: { ":kind": PARTITION },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      at: String(item.at),
+      correlationId: String(item.correlationId),
+      record: item.record as RecordRef,
+      error: String(item.error),
+      reason: String(item.reason),
+      receiveCount: Number(item.receiveCount),
+    }));
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import type { CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import type { SystemRecord } from "#lib/connectors/types";
+import type { ExactConnector } from "#lib/connectors/exactonline/client";
+import type { ExactSyncedType } from "#lib/connectors/exactonline/resources";
+import type { ChangeEvent } from "#lib/events/change-event";
+import { otherSide, SIDES, type FlowDefinition, type Side } from "#lib/flows/definition";
+import { FLOWS } from "#lib/flows/index";
+import type { CursorStore } from "#lib/links/cursors";
+import type { DecisionKind } from "#lib/links/sync-log";
+import { RetryLaterError } from "#lib/sync/errors";
+import { processChange, type SyncContext } from "#lib/sync/processor";
+import { reportDecision } from "#lib/sync/report";
+
+export interface BackfillDeps {
+  ctx: SyncContext;
+  exactonline: ExactConnector;
+  crmoffice: CrmOfficeConnector;
+  cursors: CursorStore;
+  /** Names the checkpoints, so two divisions never share one. */
+  division: number;
+}
+
+export interface BackfillOptions {
+  /** Only these flows (by name); all by default. */
+  flows?: readonly string[];
+  /** Forget the checkpoints and read everything again (a full resync). */
+  restart?: boolean;
+  /** Records handled at once within a page. */
+  concurrency?: number;
+  /** How long to wait for a record whose create another worker has claimed. */
+  claimWaitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface BackfillProgress {
+  side: Side;
+  type: string;
+  pages: number;
+  records: number;
+  decisions: Partial<Record<DecisionKind, number>>;
+  done: boolean;
+}
+
+/** The record types of each side that the chosen flows carry to the other side. */
+export function backfillSources(flows: readonly FlowDefinition[]): { side: Side; type: string }[] {
+  return SIDES.flatMap((side) =>
+    [...new Set(flows.filter((flow) => flow.createOn.includes(otherSide(side))).map((flow) => flow[side].type))].map((type) => ({ side, type })),
+  );
+}
+
+const checkpointName = (division: number, side: Side, type: string) => `backfill#${division}#${side}#${type}`;
+
+/**
+ * Initial or full resync. Reads every record of the flows' origin types page by page (Exact's
+ * sync API, 1000 rows a call; CRMOffice's lists, 200 a call) and runs each through the same
+ * decision as the worker, with the record already in hand, so Exact is read once per page, not
+ * once per record. A checkpoint is stored after each page: a killed run resumes from it, and the
+ * records it handles again are linked already, so they are echoes: nothing is created twice.
+ */
+export async function runBackfill(deps: BackfillDeps, options: BackfillOptions = {}, onProgress: (progress: BackfillProgress) => void = () => undefined): Promise<BackfillProgress[]> {
+  const flows = options.flows ? FLOWS.filter((flow) => options.flows?.includes(flow.name)) : FLOWS;
+  const results: BackfillProgress[] = [];
+  for (const { side, type } of backfillSources(flows)) {
+    const progress: BackfillProgress = { side, type, pages: 0, records: 0, decisions: {}, done: false };
+    const name = checkpointName(deps.division, side, type);
+    let stored = (await deps.cursors.read(name))?.position ?? null;
+    const start = options.restart ? null : stored;
+    const pages = side === "exactonline" ? exactPages(deps.exactonline, type as ExactSyncedType, start ?? 1) : crmPages(deps.crmoffice, type, start ?? 0);
+    for await (const page of pages) {
+      options.signal?.throwIfAborted();
+      await forEachLimited(page.records, options.concurrency ?? 8, async (record) => {
+        for (const decision of await handleRecord(deps.ctx, side, type, record, options.claimWaitMs ?? 35_000)) {
+          progress.decisions[decision] = (progress.decisions[decision] ?? 0) + 1;
+        }
+      });
+      if (page.position !== stored) {
+        await deps.cursors.advance(name, stored, page.position);
+        stored = page.position;
+      }
+      progress.pages += 1;
+      progress.records += page.records.length;
+      onProgress({ ...progress });
+    }
+    progress.done = true;
+    onProgress({ ...progress });
+    results.push(progress);
+  }
+  return results;
+}
+
+interface Page {
+  records: SystemRecord[];
+  /** Where the next run starts: Exact's largest Timestamp, or CRMOffice's latest modifiedAt (ms). */
+  position: number;
+}
+
+async function* exactPages(exact: ExactConnector, type: ExactSyncedType, after: number): AsyncGenerator<Page> {
+  for await (const page of exact.syncPages(type, after)) {
+    yield { records: page.rows.map((row) => row.record), position: page.lastTimestamp };
+  }
+}
+
+async function* crmPages(crm: CrmOfficeConnector, type: string, sinceMs: number): AsyncGenerator<Page> {
+  let position = sinceMs;
+  for await (const records of crm.listModifiedSince(type, new Date(sinceMs).toISOString())) {
+    for (const record of records) position = Math.max(position, Date.parse(record.modifiedAt));
+    yield { records, position };
+  }
+}
+
+async function handleRecord(ctx: SyncContext, side: Side, type: string, record: SystemRecord, claimWaitMs: number): Promise<DecisionKind[]> {
+  const deadline = Date.now() + claimWaitMs;
+  for (;;) {
+    try {
+      const decisions = await processChange(backfillEvent(side, type, record.id), ctx, record);
+      decisions.forEach(reportDecision);
+      return decisions.map((decision) => decision.kind);
+    } catch (error) {
+      // A create claimed by a run that was killed: its lease runs out, then this run adopts it.
+      if (!(error instanceof RetryLaterError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+function backfillEvent(side: Side, recordType: string, recordId: string): ChangeEvent {
+  const eventId = randomUUID();
+  return { eventId, correlationId: eventId, system: side, recordType, recordId, action: "upsert", source: "backfill", observedAt: new Date().toISOString() } as ChangeEvent;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
