@@ -33,3 +33,6 @@ export const stringOption = (values: OptionValues, name: string): string | undef
   const value = values[name];
   return typeof value === "string" ? value : undefined;
 };
+
+/** Exit codes: 0 done, 1 failed, 2 wrong command line, 130 stopped by Ctrl+C (128 + SIGINT, as shells report it). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

@@ -4,7 +4,7 @@
  * reads (settings, secrets or their SSM prefix, the AWS SDK's endpoints), so `syncContext()` and
  * the connectors work unchanged, plus the few names the commands need themselves.
  */
-import { CloudFormationClient, DescribeStacksCommand, type Output } from "@aws-sdk/client-cloudformation";
+import type { Output } from "@aws-sdk/client-cloudformation";
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CliError, UsageError } from "#lib/cli/errors";
 import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
@@ -146,6 +146,8 @@ const STAGE_NAME = /^[a-zA-Z0-9-]+$/;
 /** A deployed stage; credentials and region come from the standard AWS chain. */
 export async function stageEnvironment(stage: string, { apiUrl, env = process.env }: { apiUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Promise<CliEnvironment> {
   if (!STAGE_NAME.test(stage)) throw new UsageError(`invalid stage name "${stage}" (letters, digits and hyphens)`);
+  // Loaded only here: the local stack (the usual case) does not need it.
+  const { CloudFormationClient, DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
   const cloudFormation = new CloudFormationClient({});
   let outputs: Output[];
   try {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FLOWS, flowNamed } from "#lib/flows/index";
 
 /**
  * Non-secret settings, read from the environment once per process. Names are the ones in
@@ -14,6 +15,12 @@ const SettingsSchema = z.object({
   EXACT_DEFAULT_ACCOUNT_ID: z.string().uuid().optional().or(z.literal("").transform(() => undefined)),
   CRMOFFICE_BASE_URL: z.string().url(),
   CRMOFFICE_CLIENT_ID: z.string().min(1),
+  /** Flows (comma-separated names) whose deletes are carried to the other system; default none. */
+  PROPAGATE_DELETES: z
+    .string()
+    .default("")
+    .transform((names) => names.split(",").map((name) => name.trim()).filter(Boolean))
+    .refine((names) => names.every((name) => flowNamed(name)), { message: `names a flow that does not exist (flows: ${FLOWS.map((flow) => flow.name).join(", ")})` }),
   /** Days a sync-log entry is kept before DynamoDB's TTL removes it. */
   SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
 });

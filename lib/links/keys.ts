@@ -17,5 +17,6 @@ function recordKey(side: Side, type: string, id: string): string {
 /** Index partitions (`gsi1pk`) for listing by kind. */
 export const kinds = {
   links: (flow: string) => `LINKS#${flow}`,
+  closedLinks: (flow: string) => `CLOSED#${flow}`,
   unsyncable: (flow: string) => `UNSYNCABLE#${flow}`,
 };

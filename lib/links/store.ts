@@ -21,8 +21,11 @@ export interface RecordRef {
 export interface Link {
   flow: string;
   linkId: string;
-  /** `creating`: claimed, the record on the other side may not exist yet. */
-  state: "creating" | "linked";
+  /**
+   * `creating`: claimed, the record on the other side may not exist yet. `closed`: one side
+   * was deleted and the other kept; the kept record stays out of the flow.
+   */
+  state: "creating" | "linked" | "closed";
   ids: Partial<Record<Side, string>>;
   types: Record<Side, string>;
   /** What both sides held after the last sync; null until the first one completes. */
@@ -224,8 +227,40 @@ export class LinkStore {
     return saved;
   }
 
-  /** Ends a link: both references go, so either record may be linked afresh later. */
-  async closeLink(link: Link): Promise<void> {
+  /**
+   * Closes a link whose `deletedSide` record is gone while the other is kept: the kept record's
+   * reference stays, pointing at the closed link, so a later edit of it does not create the
+   * deleted record again.
+   */
+  async closeLink(link: Link, deletedSide: Side): Promise<Link> {
+    const closed: Link = { ...link, state: "closed", version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
+    const deletedId = link.ids[deletedSide];
+    await guarded(
+      () =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...(deletedId ? [{ Delete: { TableName: this.tableName, Key: keys.reference(deletedSide, link.types[deletedSide], deletedId, link.flow) } }] : []),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.link(link.flow, link.linkId),
+                  UpdateExpression: "SET #state = :closed, version = :next, updatedAt = :at, gsi1pk = :kind",
+                  ConditionExpression: "version = :version",
+                  ExpressionAttributeNames: { "#state": "state" },
+                  ExpressionAttributeValues: { ":closed": "closed", ":next": closed.version, ":at": closed.updatedAt, ":kind": kinds.closedLinks(link.flow), ":version": link.version },
+                },
+              },
+            ],
+          }),
+        ),
+      "close link",
+    );
+    return closed;
+  }
+
+  /** Removes a link and its references, so either record may be linked afresh later. */
+  async removeLink(link: Link): Promise<void> {
     const references = (Object.entries(link.ids) as [Side, string][]).map(([side, id]) => ({
       Delete: { TableName: this.tableName, Key: keys.reference(side, link.types[side], id, link.flow) },
     }));
@@ -246,7 +281,7 @@ export class LinkStore {
             ],
           }),
         ),
-      "close link",
+      "remove link",
     );
   }
 

@@ -5,8 +5,8 @@
  * `{"message": ...}` bodies.
  */
 import { randomBytes } from "node:crypto";
+import { listen, type ListeningServer } from "#lib/util/listen";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { z } from "zod";
 import { createLambdaContext } from "./lambda-context";
@@ -30,12 +30,7 @@ export interface HttpApiOptions {
   functionTimeoutMs?: number;
 }
 
-export interface HttpApi {
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:3000`. */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type HttpApi = ListeningServer;
 
 export class InvalidRouteKeyError extends Error {
   override name = "InvalidRouteKeyError";
@@ -60,25 +55,7 @@ export async function startHttpApi({
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  // A TCP server that is listening always has an AddressInfo.
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, { port, host });
 }
 
 async function handleRequest(

@@ -24,7 +24,7 @@ export const syncContext = once(async (): Promise<SyncContext> => {
       exactonline: createExactConnector(exactConfig(config, secrets)),
       crmoffice: createCrmOfficeConnector(crmOfficeConfig(config, secrets)),
     },
-    settings: { EXACT_DEFAULT_ACCOUNT_ID: config.EXACT_DEFAULT_ACCOUNT_ID },
+    settings: { EXACT_DEFAULT_ACCOUNT_ID: config.EXACT_DEFAULT_ACCOUNT_ID, propagateDeletes: config.PROPAGATE_DELETES },
     now: Date.now,
     createLeaseMs: CREATE_LEASE_MS,
   };

@@ -13,7 +13,11 @@ export interface SyncContext {
   store: LinkStore;
   log: SyncLog;
   connectors: Record<Side, Connector>;
-  settings: { EXACT_DEFAULT_ACCOUNT_ID?: string | undefined };
+  settings: {
+    EXACT_DEFAULT_ACCOUNT_ID?: string | undefined;
+    /** Flows whose deletes are carried to the other side (opt-in; the default is unlink and keep). */
+    propagateDeletes: readonly string[];
+  };
   now: () => number;
   /** How long a claimed create belongs to the worker that claimed it. */
   createLeaseMs: number;
@@ -72,6 +76,11 @@ async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: S
 
 async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext): Promise<Outcome> {
   const link = await ctx.store.findLink(flow.name, ref);
+  if (link?.state === "closed") {
+    if (source) return { kind: "ignored", reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record` };
+    await ctx.store.removeLink(link);
+    return { kind: "ignored", reason: "record is gone; its link was already closed" };
+  }
   if (!source) return link ? endLink(flow, link, ref.side, ctx) : { kind: "ignored", reason: "record is gone and was not linked" };
   if (!link) return firstSight(flow, ref, source, ctx);
   if (link.state === "creating") return resumeCreate(flow, link, ref, source, ctx);
@@ -158,7 +167,7 @@ async function createPartner(flow: FlowDefinition, ref: RecordRef, source: Syste
     fields = fieldsToCreate(flow, target, project(flow, ref.side, source), ctx);
   } catch (error) {
     // Give the record back, so an edit that makes it valid starts afresh.
-    await ctx.store.closeLink(claim);
+    await ctx.store.removeLink(claim);
     throw error;
   }
   const created = await ctx.connectors[target].create(flow[target].type, fields);
@@ -181,7 +190,7 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
     return { ...merged, kind: "linked", reason: "adopted the record an interrupted create had made" };
   }
   if (candidates.free.length > 1) {
-    await ctx.store.closeLink(link);
+    await ctx.store.removeLink(link);
     unmatchable(flow, target, candidates);
   }
   return createPartner(flow, ref, source, ctx, await ctx.store.renewClaim(link, ctx.createLeaseMs));
@@ -257,18 +266,16 @@ function partnerRef(flow: FlowDefinition, link: Link, side: Side): RecordRef {
 async function endLink(flow: FlowDefinition, link: Link, deletedSide: Side, ctx: SyncContext): Promise<Outcome> {
   const survivor = otherSide(deletedSide);
   const survivorRef = partnerRef(flow, link, survivor);
-  const propagate = flow.deletePolicy === "propagate" && flow[survivor].writable && survivorRef.id !== "";
-  if (propagate) {
+  const policy = ctx.settings.propagateDeletes.includes(flow.name) ? "propagate" : flow.deletePolicy;
+  if (policy === "propagate" && flow[survivor].writable && survivorRef.id !== "") {
     try {
       await ctx.connectors[survivor].delete(survivorRef.type, survivorRef.id);
     } catch (error) {
       if (!(error instanceof RecordNotFoundError)) throw error;
     }
+    await ctx.store.removeLink(link);
+    return { kind: "deleted", partner: survivorRef, reason: `deleted in ${deletedSide}, so deleted in ${survivor} too` };
   }
-  await ctx.store.closeLink(link);
-  return {
-    kind: propagate ? "deleted" : "unlinked",
-    partner: survivorRef,
-    reason: propagate ? `deleted in ${deletedSide}, so deleted in ${survivor} too` : `deleted in ${deletedSide}; the ${survivor} record is kept`,
-  };
+  await ctx.store.closeLink(link, deletedSide);
+  return { kind: "unlinked", partner: survivorRef, reason: `deleted in ${deletedSide}; the ${survivor} record is kept, unlinked` };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
 import type { ChangeEvent } from "#lib/events/change-event";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
 import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
@@ -11,14 +12,7 @@ const EVENT_RECORD_TYPES = { contact: "contact", company: "company" } as const;
 
 export const CrmOfficeNotificationSchema = z.object({
   id: z.string().min(1).max(128),
-  type: z.enum([
-    "contact.created",
-    "contact.updated",
-    "contact.deleted",
-    "company.created",
-    "company.updated",
-    "company.deleted",
-  ]),
+  type: z.enum(WEBHOOK_EVENTS),
   occurredAt: z.string().datetime({ offset: true }),
   data: z.object({ id: z.string().min(1).max(64) }),
 });

@@ -53,14 +53,23 @@ describe("link store on DynamoDB Local", () => {
     expect((await store.findLink("contacts", crmRef("c-5")))?.agreed).toEqual(AGREED);
   });
 
-  it("closing a link frees both records and its count", async () => {
-    const before = await store.countKind(kinds.links("closing"));
-    const link = await store.linkPair("closing", exactRef("e-6"), crmRef("c-6"));
-    expect(await store.countKind(kinds.links("closing"))).toBe(before + 1);
-    await store.closeLink(link);
-    expect(await store.findLink("closing", exactRef("e-6"))).toBeNull();
+  it("removing a link frees both records and its count", async () => {
+    const before = await store.countKind(kinds.links("removing"));
+    const link = await store.linkPair("removing", exactRef("e-6"), crmRef("c-6"));
+    expect(await store.countKind(kinds.links("removing"))).toBe(before + 1);
+    await store.removeLink(link);
+    expect(await store.findLink("removing", exactRef("e-6"))).toBeNull();
     expect(await store.referencesOf(crmRef("c-6"))).toEqual([]);
-    expect(await store.countKind(kinds.links("closing"))).toBe(before);
+    expect(await store.countKind(kinds.links("removing"))).toBe(before);
+  });
+
+  it("closing a link after a delete keeps the survivor pointing at the closed link, and out of the link count", async () => {
+    const link = await store.linkPair("closing", exactRef("e-8"), crmRef("c-8"));
+    await store.closeLink(link, "exactonline");
+    expect(await store.referencesOf(exactRef("e-8"))).toEqual([]);
+    expect(await store.findLink("closing", crmRef("c-8"))).toMatchObject({ state: "closed", ids: { exactonline: "e-8", crmoffice: "c-8" } });
+    expect(await store.countKind(kinds.links("closing"))).toBe(0);
+    expect(await store.countKind(kinds.closedLinks("closing"))).toBe(1);
   });
 
   it("records and clears unsyncable records, countable per flow", async () => {

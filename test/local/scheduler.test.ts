@@ -85,9 +85,9 @@ describe("startSchedule", () => {
 
   it("waits one interval before the first run unless runOnStart", async () => {
     let runs = 0;
-    schedule = startSchedule({ everyMs: 200, handler: async () => void runs++ });
+    schedule = startSchedule({ everyMs: 400, handler: async () => void runs++ });
     await pause(100);
     expect(runs).toBe(0);
-    await expect.poll(() => runs, { timeout: 1_000 }).toBe(1);
+    await expect.poll(() => runs, { timeout: 2_000 }).toBe(1);
   });
 });

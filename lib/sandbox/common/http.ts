@@ -5,17 +5,11 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, type ListeningServer } from "#lib/util/listen";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-export interface RunningServer {
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:3001`. */
-  url: string;
-  port: number;
-  /** Stops listening and ends every open socket, keep-alive ones included. */
-  close(): Promise<void>;
-}
+export type RunningServer = ListeningServer;
 
 export interface ListenOptions {
   /** 0 picks a free port. */
@@ -34,24 +28,7 @@ export async function startHttpServer(handler: RequestHandler, { port, host }: L
         else res.end();
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, { port, host });
 }
 
 /** An error that already knows its HTTP status; route handlers throw it, the error hook answers it. */

@@ -1,0 +1,85 @@
+import { documentClient } from "#lib/aws/clients";
+import { EXIT, stringOption, type Command } from "#lib/cli/command";
+import { cliConnectors } from "#lib/cli/connectors";
+import { UsageError } from "#lib/cli/errors";
+import { count, table } from "#lib/cli/format";
+import type { Io } from "#lib/cli/io";
+import { BackfillProgressView, DECISION_ORDER, sourceName } from "#lib/cli/progress";
+import { FLOWS, flowNamed } from "#lib/flows/index";
+import { CursorStore } from "#lib/links/cursors";
+import { backfillSources, runBackfill, type BackfillProgress } from "#lib/sync/backfill";
+import { syncContext } from "#lib/sync/context";
+
+export function summaryTable(results: readonly BackfillProgress[]): string[] {
+  const kinds = DECISION_ORDER.filter((kind) => results.some((result) => result.decisions[kind]));
+  const total = (pick: (result: BackfillProgress) => number) => count(results.reduce((sum, result) => sum + pick(result), 0));
+  return table(
+    [
+      ["source", "pages", "records", ...kinds],
+      ...results.map((result) => [
+        `${sourceName(result)}${result.done ? "" : " (stopped)"}`,
+        count(result.pages),
+        count(result.records),
+        ...kinds.map((kind) => count(result.decisions[kind] ?? 0)),
+      ]),
+      ["total", total((result) => result.pages), total((result) => result.records), ...kinds.map((kind) => total((result) => result.decisions[kind] ?? 0))],
+    ],
+    ["left", "right", "right", ...kinds.map(() => "right" as const)],
+  );
+}
+
+function printSummary(io: Io, results: readonly BackfillProgress[], startedAt: number): void {
+  io.out(`backfill: ${results.length} source${results.length === 1 ? "" : "s"} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  if (results.length) io.out(summaryTable(results).join("\n"));
+}
+
+export const backfillCommand: Command = {
+  name: "backfill",
+  summary: "initial or full resync of the flows, resumable, with a progress bar",
+  synopsis: "[--flow NAME] [--full]",
+  details: [
+    "Reads every record of the flows' origin types page by page and decides each one as the worker",
+    "would (link, create, update, or nothing for records already in step). A checkpoint is kept per",
+    "page: an interrupted run (Ctrl+C stops after the current page) resumes where it stopped.",
+    "Options:",
+    `  --flow NAME   only this flow (${FLOWS.map((flow) => flow.name).join(", ")})`,
+    "  --full        forget the checkpoints and read everything again",
+  ],
+  options: { flow: { type: "string" }, full: { type: "boolean" } },
+  positionals: { min: 0, max: 0 },
+  interruptible: true,
+  async run({ values, environment, signal }, io) {
+    const flow = stringOption(values, "flow");
+    if (flow !== undefined && !flowNamed(flow)) throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
+    const flows = flow === undefined ? FLOWS : FLOWS.filter((known) => known.name === flow);
+    const { tableName } = await environment();
+    const connectors = await cliConnectors();
+    const deps = {
+      ctx: await syncContext(),
+      exactonline: connectors.exactonline,
+      crmoffice: connectors.crmoffice,
+      cursors: new CursorStore(documentClient(), tableName),
+      division: connectors.settings.EXACT_DIVISION,
+    };
+
+    const startedAt = Date.now();
+    const latest = new Map<string, BackfillProgress>();
+    const view = new BackfillProgressView(io.progress, backfillSources(flows));
+    view.start();
+    try {
+      await runBackfill(deps, { flows: flows.map((known) => known.name), restart: values.full === true, signal }, (progress) => {
+        latest.set(sourceName(progress), progress);
+        view.update(progress);
+      });
+    } catch (error) {
+      view.finish();
+      if (!signal.aborted) throw error;
+      printSummary(io, [...latest.values()], startedAt);
+      io.err("backfill stopped after the current page; the next `syncctl backfill` resumes from there");
+      return EXIT.interrupted;
+    }
+    view.finish();
+    printSummary(io, [...latest.values()], startedAt);
+    return EXIT.ok;
+  },
+};

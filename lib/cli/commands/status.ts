@@ -1,0 +1,102 @@
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { documentClient, sqsClient } from "#lib/aws/clients";
+import type { Command } from "#lib/cli/command";
+import type { CliEnvironment } from "#lib/cli/environment";
+import { count, table } from "#lib/cli/format";
+import { FLOWS } from "#lib/flows/index";
+import { FailureLog, type Failure } from "#lib/links/failures";
+import { kinds } from "#lib/links/keys";
+import { LinkStore } from "#lib/links/store";
+
+export interface StatusReport {
+  /** Messages waiting, in flight or delayed on the events queue. */
+  queueDepth: number;
+  deadLetterDepth: number;
+  /** Every flow, 0 included. */
+  linksByFlow: Record<string, number>;
+  /** Records that cannot sync (missing fields, ambiguous matches, …), all flows. */
+  unsyncable: number;
+  unsyncableByFlow: Record<string, number>;
+  /** The worker's latest failures, newest first. */
+  lastErrors: Failure[];
+  environment: string;
+  tableName: string;
+}
+
+const DEPTH_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const;
+
+/** Waiting + in flight + delayed. */
+export async function queueDepth(queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }));
+  return DEPTH_ATTRIBUTES.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+}
+
+export async function collectStatus(environment: CliEnvironment): Promise<StatusReport> {
+  const db = documentClient();
+  const store = new LinkStore(db, environment.tableName);
+  const perFlow = (kind: (flow: string) => string) =>
+    Promise.all(FLOWS.map(async (flow) => [flow.name, await store.countKind(kind(flow.name))] as const)).then((entries) => Object.fromEntries(entries));
+  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors] = await Promise.all([
+    perFlow(kinds.links),
+    perFlow(kinds.unsyncable),
+    queueDepth(environment.queueUrl),
+    queueDepth(environment.deadLetterQueueUrl),
+    new FailureLog(db, environment.tableName).recent(5),
+  ]);
+  return {
+    queueDepth: depth,
+    deadLetterDepth,
+    linksByFlow,
+    unsyncable: Object.values(unsyncableByFlow).reduce((sum, n) => sum + n, 0),
+    unsyncableByFlow,
+    lastErrors,
+    environment: environment.name,
+    tableName: environment.tableName,
+  };
+}
+
+export function formatStatus(report: StatusReport): string[] {
+  const lines = [`${report.environment} (table ${report.tableName})`, ""];
+  lines.push(
+    ...table(
+      [
+        ["flow", "links", "unsyncable"],
+        ...FLOWS.map((flow) => [flow.name, count(report.linksByFlow[flow.name] ?? 0), count(report.unsyncableByFlow[flow.name] ?? 0)]),
+        ["total", count(Object.values(report.linksByFlow).reduce((sum, n) => sum + n, 0)), count(report.unsyncable)],
+      ],
+      ["left", "right", "right"],
+    ),
+  );
+  lines.push("", ...table([["queue", count(report.queueDepth)], ["dead letters", count(report.deadLetterDepth)]], ["left", "right"]));
+  if (report.deadLetterDepth > 0) lines.push("  (syncctl replay --dry-run lists them; syncctl replay moves them back)");
+  lines.push("", "last errors");
+  if (report.lastErrors.length === 0) lines.push("  none");
+  else {
+    lines.push(
+      ...table(
+        report.lastErrors.map((failure) => [
+          `  ${failure.at}`,
+          `${failure.record.side} ${failure.record.type} ${failure.record.id}`,
+          failure.error,
+          `${failure.reason}${failure.receiveCount ? ` (attempt ${failure.receiveCount})` : ""}`,
+        ]),
+      ),
+    );
+  }
+  return lines;
+}
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "links per flow, queue and dead-letter depth, unsyncable records, last errors",
+  synopsis: "[--json]",
+  details: ["Options:", "  --json    one line: a JSON object (queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors)"],
+  options: { json: { type: "boolean" } },
+  positionals: { min: 0, max: 0 },
+  async run({ values, environment }, io) {
+    const report = await collectStatus(await environment());
+    if (values.json === true) io.out(JSON.stringify(report));
+    else io.out(formatStatus(report).join("\n"));
+    return 0;
+  },
+};
