@@ -19,8 +19,10 @@ export interface Command {
   summary: string;
   /** Arguments after the command name, e.g. `[--dry-run] [--flow NAME] [--limit N]`. */
   synopsis: string;
-  /** Further lines for `syncctl <command> --help`: what it does, its options. */
+  /** Further lines for `syncctl <command> --help`: what it does. */
   details: string[];
+  /** Its options for `--help`: flag, meaning. */
+  optionHelp: [string, string][];
   options: NonNullable<ParseArgsConfig["options"]>;
   positionals: { min: number; max: number; names?: string };
   /** Ctrl+C aborts `signal` and the command stops cleanly instead of the process exiting. */

@@ -17,11 +17,13 @@ const GLOBAL_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const GLOBAL_HELP = [
-  "  --stage NAME   a deployed stage: stack exact-crmoffice-sync-NAME, secrets under /exact-crmoffice-sync/NAME;",
-  "                 AWS credentials and region from the standard chain (default: the local stack of `npm start`)",
-  "  -h, --help     this help",
+const GLOBAL_HELP: [string, string][] = [
+  ["--stage NAME", "a deployed stage (stack exact-crmoffice-sync-NAME, secrets in SSM under /exact-crmoffice-sync/NAME,"],
+  ["", "AWS credentials and region from the standard chain); default: the local stack of `npm start`"],
+  ["-h, --help", "this help"],
 ];
+
+const optionLines = (options: [string, string][]) => table(options.map(([flag, meaning]) => [`  ${flag}`, meaning]));
 
 export function generalHelp(): string {
   return [
@@ -33,7 +35,7 @@ export function generalHelp(): string {
     ...table(COMMANDS.map((command) => [`  ${command.name}`, command.summary])),
     "",
     "Options:",
-    ...GLOBAL_HELP,
+    ...optionLines(GLOBAL_HELP),
     "",
     "`syncctl <command> --help` describes a command. Exit codes: 0 done, 1 failed, 2 wrong usage, 130 stopped by Ctrl+C.",
   ].join("\n");
@@ -46,7 +48,9 @@ export function commandHelp(command: Command): string {
     `${command.summary[0]?.toUpperCase() ?? ""}${command.summary.slice(1)}.`,
     "",
     ...command.details,
-    ...GLOBAL_HELP,
+    "",
+    "Options:",
+    ...optionLines([...command.optionHelp, ...GLOBAL_HELP]),
   ].join("\n");
 }
 

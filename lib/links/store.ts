@@ -33,6 +33,8 @@ export interface Link {
   version: number;
   /** Epoch ms until which the worker that claimed a create owns it. */
   claimedUntil?: number;
+  /** Epoch ms until which one worker is writing this link's records (see `beginWrite`). */
+  writingUntil?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -208,16 +210,40 @@ export class LinkStore {
     return link;
   }
 
-  /** Stores what both sides now hold, only if nobody moved the link since it was read. */
-  async saveAgreed(link: Link, agreed: AgreedValues): Promise<Link> {
-    const saved: Link = { ...link, agreed, version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
+  /**
+   * Reserves the link before its records are written, so that of several workers holding the
+   * same change (duplicate notifications) only one writes; the others find the reservation,
+   * wait, and then see an echo. The reservation ends with `saveAgreed`, or runs out.
+   */
+  async beginWrite(link: Link, leaseMs: number): Promise<Link> {
+    const reserved: Link = { ...link, version: link.version + 1, writingUntil: this.now() + leaseMs };
     await guarded(
       () =>
         this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.link(link.flow, link.linkId),
-            UpdateExpression: "SET agreed = :agreed, version = :next, updatedAt = :at",
+            UpdateExpression: "SET version = :next, writingUntil = :until",
+            ConditionExpression: "version = :version AND (attribute_not_exists(writingUntil) OR writingUntil < :now)",
+            ExpressionAttributeValues: { ":next": reserved.version, ":until": reserved.writingUntil, ":version": link.version, ":now": this.now() },
+          }),
+        ),
+      "reserve link for writing",
+    );
+    return reserved;
+  }
+
+  /** Stores what both sides now hold, only if nobody moved the link since it was read. */
+  async saveAgreed(link: Link, agreed: AgreedValues): Promise<Link> {
+    const saved: Link = { ...link, agreed, version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
+    delete saved.writingUntil;
+    await guarded(
+      () =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.link(link.flow, link.linkId),
+            UpdateExpression: "SET agreed = :agreed, version = :next, updatedAt = :at REMOVE writingUntil",
             ConditionExpression: "version = :version",
             ExpressionAttributeValues: { ":agreed": agreed, ":next": saved.version, ":at": saved.updatedAt, ":version": link.version },
           }),

@@ -1,4 +1,4 @@
-import { ClientRequestError, RecordNotFoundError } from "#lib/connectors/errors";
+import { ClientRequestError, RecordNotFoundError, UnexpectedResponseError } from "#lib/connectors/errors";
 import type { Connector, Fields, SystemRecord } from "#lib/connectors/types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, type SideValues } from "#lib/flows/definition";
@@ -66,7 +66,8 @@ async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: S
       return await decide(flow, ref, source, ctx);
     } catch (error) {
       if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
-      if (error instanceof ClientRequestError) return { kind: "unsyncable", reason: `${error.system} refused the write: ${error.message}` };
+      if (error instanceof ClientRequestError) return { kind: "unsyncable", reason: `${error.system} refused the request: ${error.message}` };
+      if (error instanceof UnexpectedResponseError) return { kind: "unsyncable", reason: `${error.system} sent a record that breaks its schema: ${error.message}` };
       const raced = error instanceof LinkConflictError || error instanceof RecordNotFoundError;
       if (!raced) throw error;
       if (attempt >= MAX_ATTEMPTS) throw new RetryLaterError(`${flow.name}: ${attempt} lost races in a row`, { cause: error });
@@ -84,6 +85,7 @@ async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord
   if (!source) return link ? endLink(flow, link, ref.side, ctx) : { kind: "ignored", reason: "record is gone and was not linked" };
   if (!link) return firstSight(flow, ref, source, ctx);
   if (link.state === "creating") return resumeCreate(flow, link, ref, source, ctx);
+  if ((link.writingUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: another worker is writing this link`);
   return mergeLinked(flow, link, ref, source, ctx);
 }
 
@@ -217,12 +219,13 @@ function sameValues(a: SideValues | undefined, b: SideValues): boolean {
 
 async function mergeLinked(
   flow: FlowDefinition,
-  link: Link,
+  initialLink: Link,
   ref: RecordRef,
   source: SystemRecord,
   ctx: SyncContext,
   knownPartner?: SystemRecord,
 ): Promise<Outcome> {
+  let link = initialLink;
   const other = otherSide(ref.side);
   const sourceValues = project(flow, ref.side, source);
   // The echo of our own write (or a duplicate): nothing changed on this side since the last sync.
@@ -237,6 +240,8 @@ async function mergeLinked(
     crmoffice: { values: project(flow, "crmoffice", records.crmoffice), modifiedAt: records.crmoffice.modifiedAt },
   };
   const merge = mergeRecords(flow, state, link.agreed, ref.side);
+  const writing = SIDES.some((side) => merge.writes[side]);
+  if (writing) link = await ctx.store.beginWrite(link, ctx.createLeaseMs);
   for (const side of SIDES) {
     const writes = merge.writes[side];
     if (!writes) continue;
@@ -248,7 +253,7 @@ async function mergeLinked(
     await ctx.store.saveAgreed(link, agreed);
   }
   const fields = Object.fromEntries(SIDES.filter((side) => merge.writes[side]).map((side) => [side, Object.keys(merge.writes[side] ?? {})]));
-  const written = Object.keys(fields).length > 0;
+  const written = writing;
   return {
     kind: written ? "updated" : merge.kept.length > 0 ? "kept" : "echo",
     partner: partnerRef(flow, link, other),

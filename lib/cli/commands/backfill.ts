@@ -41,9 +41,10 @@ export const backfillCommand: Command = {
     "Reads every record of the flows' origin types page by page and decides each one as the worker",
     "would (link, create, update, or nothing for records already in step). A checkpoint is kept per",
     "page: an interrupted run (Ctrl+C stops after the current page) resumes where it stopped.",
-    "Options:",
-    `  --flow NAME   only this flow (${FLOWS.map((flow) => flow.name).join(", ")})`,
-    "  --full        forget the checkpoints and read everything again",
+  ],
+  optionHelp: [
+    ["--flow NAME", `only this flow (${FLOWS.map((flow) => flow.name).join(", ")})`],
+    ["--full", "forget the checkpoints and read everything again"],
   ],
   options: { flow: { type: "string" }, full: { type: "boolean" } },
   positionals: { min: 0, max: 0 },

@@ -50,9 +50,8 @@ export const historyCommand: Command = {
     `Types: exactonline ${RECORD_TYPES.exactonline.join("|")}; crmoffice ${RECORD_TYPES.crmoffice.join("|")}.`,
     "One line per decision: time, flow, kind, partner, fields written, conflicts with both sides' values, reason.",
     "The sync log keeps decisions for the retention period (30 days by default).",
-    "Options:",
-    "  --json    one line: a JSON object { record, decisions }",
   ],
+  optionHelp: [["--json", "one line: a JSON object { record, decisions }"]],
   options: { json: { type: "boolean" } },
   positionals: { min: 3, max: 3, names: "<exactonline|crmoffice> <type> <id>" },
   async run({ values, positionals, environment }, io) {

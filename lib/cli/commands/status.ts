@@ -90,7 +90,11 @@ export const statusCommand: Command = {
   name: "status",
   summary: "links per flow, queue and dead-letter depth, unsyncable records, last errors",
   synopsis: "[--json]",
-  details: ["Options:", "  --json    one line: a JSON object (queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors)"],
+  details: [
+    "Links per flow and unsyncable records (from the table), the events queue's depth (waiting, in flight",
+    "and delayed) and the dead-letter queue's, and the worker's five latest failures.",
+  ],
+  optionHelp: [["--json", "one line: a JSON object { queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors, … }"]],
   options: { json: { type: "boolean" } },
   positionals: { min: 0, max: 0 },
   async run({ values, environment }, io) {

@@ -10,10 +10,10 @@ export const subscribeCommand: Command = {
   details: [
     "Subscribes Exact Online (Contacts, Items) and CRMOffice (contacts, companies) to the webhook API,",
     "through their APIs; subscriptions already pointing there are kept.",
-    "Options:",
-    "  --api-url URL   the webhook API's base URL (local: http://127.0.0.1:<WEBHOOK_API_PORT>;",
-    "                  with --stage: the stack's HttpApiUrl output unless given)",
-    "  --json          one line: a JSON object { apiUrl, created, existing }",
+  ],
+  optionHelp: [
+    ["--api-url URL", "the webhook API's base URL (local: http://127.0.0.1:<WEBHOOK_API_PORT>; with --stage, the stack's HttpApiUrl output)"],
+    ["--json", "one line: a JSON object { apiUrl, created, existing }"],
   ],
   options: { "api-url": { type: "string" }, json: { type: "boolean" } },
   positionals: { min: 0, max: 0 },
