@@ -35,6 +35,13 @@ export function toSystemFields(flow: FlowDefinition, side: Side, values: SideVal
   );
 }
 
+/** The row of the flow's merge criterion. */
+export function matchRule(flow: FlowDefinition): FieldRule {
+  const rule = flow.fields.find((field) => field.name === flow.matchBy.field);
+  if (!rule) throw new Error(`flow ${flow.name} matches by ${flow.matchBy.field}, which is not one of its fields`);
+  return rule;
+}
+
 /** Compares two values of the match row the way the flow's merge criterion says. */
 export function matchKey(flow: FlowDefinition, value: FieldValue): string | null {
   const normal = normalize(value);

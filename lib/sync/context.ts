@@ -9,9 +9,6 @@ import { SyncLog } from "#lib/links/sync-log";
 import type { SyncContext } from "#lib/sync/processor";
 import { once } from "#lib/util/once";
 
-/** A claimed create belongs to its worker this long; past it, a retry may take it over. */
-const CREATE_LEASE_MS = 30_000;
-
 /** Everything the worker needs, built once per Lambda container from settings and secrets. */
 export const syncContext = once(async (): Promise<SyncContext> => {
   const config = settings();
@@ -21,11 +18,12 @@ export const syncContext = once(async (): Promise<SyncContext> => {
     store: new LinkStore(db, config.TABLE_NAME),
     log: new SyncLog(db, config.TABLE_NAME, config.SYNC_LOG_RETENTION_DAYS),
     connectors: {
-      exactonline: createExactConnector(exactConfig(config, secrets)),
+      exactonline: createExactConnector(exactConfig(config, secrets, { reportBudget: true })),
       crmoffice: createCrmOfficeConnector(crmOfficeConfig(config, secrets)),
     },
     settings: { EXACT_DEFAULT_ACCOUNT_ID: config.EXACT_DEFAULT_ACCOUNT_ID, propagateDeletes: config.PROPAGATE_DELETES },
     now: Date.now,
-    createLeaseMs: CREATE_LEASE_MS,
+    // A claimed create (or a write reservation) belongs to its worker this long; past it, a retry may take it over.
+    createLeaseMs: config.SYNC_LEASE_MS,
   };
 });

@@ -4,7 +4,7 @@ import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, type SideValues } from "#lib/flows/definition";
 import { flowNamed, flowsForRecord } from "#lib/flows/index";
 import { mergeRecords } from "#lib/flows/merge";
-import { crossValue, matchKey, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
+import { crossValue, matchKey, matchRule, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
 import { LinkConflictError, type Link, type LinkStore, type RecordRef } from "#lib/links/store";
 import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
 import { RetryLaterError, UnsyncableError } from "#lib/sync/errors";
@@ -100,8 +100,7 @@ interface Candidates {
 /** Records on the other side that match by the flow's merge criterion. */
 async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Candidates> {
   const other = otherSide(ref.side);
-  const rule = flow.fields.find((field) => field.name === flow.matchBy.field);
-  if (!rule) throw new Error(`flow ${flow.name} matches by unknown field ${flow.matchBy.field}`);
+  const rule = matchRule(flow);
   const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
   if (key === null) return { free: [], ownedBy: [] };
   const found = await ctx.connectors[other].findBy(flow[other].type, rule[other], String(normalize(source.fields[rule[ref.side]] ?? null)));
@@ -111,6 +110,21 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
     free: matching.filter((_, index) => owners[index]?.length === 0),
     ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
   };
+}
+
+/**
+ * A match must be unique both ways: when two records on this side share the key, linking the
+ * one partner to whichever was seen first would be a guess.
+ */
+async function requireUniqueOnOwnSide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<void> {
+  const rule = matchRule(flow);
+  const value = source.fields[rule[ref.side]] ?? null;
+  const twins = (await ctx.connectors[ref.side].findBy(ref.type, rule[ref.side], String(normalize(value)))).filter(
+    (record) => matchKey(flow, record.fields[rule[ref.side]] ?? null) === matchKey(flow, value),
+  );
+  if (twins.length > 1) {
+    throw new UnsyncableError(`ambiguous: ${twins.length} ${flow[ref.side].label} in ${ref.side} share this ${flow.matchBy.field}`);
+  }
 }
 
 function unmatchable(flow: FlowDefinition, other: Side, candidates: Candidates): never {
@@ -125,6 +139,7 @@ async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRe
   const candidates = await findCandidates(flow, ref, source, ctx);
   const [match] = candidates.free;
   if (match && candidates.free.length === 1) {
+    await requireUniqueOnOwnSide(flow, ref, source, ctx);
     const link = await ctx.store.linkPair(flow.name, ref, { side: other, type: flow[other].type, id: match.id });
     const merged = await mergeLinked(flow, link, ref, source, ctx, match);
     return { ...merged, kind: "linked" };

@@ -1,11 +1,9 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
-import { SyncLog } from "#lib/links/sync-log";
-import { startLocalStack, type LocalStack } from "#lib/local/stack";
+import type { LocalStack } from "#lib/local/stack";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
-import { uniqueName, useTestAws } from "../support/aws";
-import { crmUser, eventually, exactUser, type CrmUser, type ExactUser } from "../support/sandbox-users";
+import { eventually, type CrmUser, type ExactUser } from "../support/sandbox-users";
+import { startTestStack, type TestStack } from "../support/stack";
 
 /*
  * The whole path for flow 3, through real parts only: a change made through one sandbox's API
@@ -15,21 +13,11 @@ import { crmUser, eventually, exactUser, type CrmUser, type ExactUser } from "..
 let stack: LocalStack;
 let exact: ExactUser;
 let crm: CrmUser;
-const quiet = { info: () => undefined, error: (message: string, error?: unknown) => console.error(message, error) };
+let settled: TestStack["settled"];
+let history: TestStack["history"];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    aws: useTestAws(),
-    ports: { api: 0, exactonline: 0, crmoffice: 0 },
-    seed: "none",
-    resourcePrefix: uniqueName("e2e"),
-    visibilityTimeoutSeconds: 2,
-    // The test's own calls share the app's budget; the rate limit has tests of its own.
-    exactSandbox: { rateLimit: { perMinute: 1000, perDay: 100_000 } },
-    log: quiet,
-  });
-  exact = await exactUser(stack.urls.exactonline);
-  crm = await crmUser(stack.urls.crmoffice);
+  ({ stack, exact, crm, settled, history } = await startTestStack());
 }, 60_000);
 
 afterAll(async () => {
@@ -38,22 +26,6 @@ afterAll(async () => {
 
 const crmContactByEmail = async (email: string) => (await crm.list(`/contacts?email=${encodeURIComponent(email)}`))[0];
 const exactContactByEmail = async (email: string) => (await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile,Account`))[0];
-
-/** Waits until neither sandbox has seen a call or a delivery for `quietMs`. */
-async function settled(quietMs = 2_500): Promise<void> {
-  const snapshot = () => JSON.stringify([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()]);
-  let previous = snapshot();
-  let stableSince = Date.now();
-  await eventually(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const now = snapshot();
-    if (now !== previous) {
-      previous = now;
-      stableSince = Date.now();
-    }
-    return Date.now() - stableSince >= quietMs;
-  }, 30_000, "both systems to go quiet");
-}
 
 describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
   it("creates a contact made in Exact in CRMOffice with mapped fields, and the reverse", async () => {
@@ -108,12 +80,28 @@ describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
     expect(await refused.json()).toMatchObject({ error: "invalid_notification" });
 
     // Nothing reached the worker: no decision was ever logged about the refused records.
-    const log = new SyncLog(documentClient(), stack.tableName, 30);
-    expect(await log.history({ side: "exactonline", type: "contact", id: key })).toEqual([]);
-    expect(await log.history({ side: "crmoffice", type: "contact", id: "c-1" })).toEqual([]);
+    expect(await history({ side: "exactonline", type: "contact", id: key })).toEqual([]);
+    expect(await history({ side: "crmoffice", type: "contact", id: "c-1" })).toEqual([]);
 
     expect((await fetch(`${stack.urls.api}/health`)).status).toBe(200);
     await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Still", LastName: "Working", Email: "still.working@example.com" });
     await eventually(() => crmContactByEmail("still.working@example.com"), 10_000, "a valid change after the bad ones");
+  });
+});
+
+describe("deletes and lost webhooks, Contacts flow", () => {
+  it("unlinks and keeps the other record when a contact is deleted (the default), and does not bring it back on a later edit", async () => {
+    const lars = (await crmContactByEmail("lars.dahl@example.com")) as { id: string; givenName: string; familyName: string; email: string };
+    const larsInExact = (await exactContactByEmail("lars.dahl@example.com")) as { ID: string };
+    await exact.delete(`crm/Contacts(guid'${larsInExact.ID}')`);
+    await eventually(
+      async () => (await history({ side: "exactonline", type: "contact", id: larsInExact.ID })).some((entry) => entry.kind === "unlinked"),
+      10_000,
+      "the unlink",
+    );
+    await crm.put(`/contacts/${lars.id}`, { givenName: lars.givenName, familyName: "Dahl-Kept", email: lars.email });
+    await settled();
+    expect(await crm.get(`/contacts/${lars.id}`)).toMatchObject({ familyName: "Dahl-Kept" });
+    expect(await exactContactByEmail("lars.dahl@example.com")).toBeUndefined();
   });
 });

@@ -1,0 +1,96 @@
+/**
+ * A whole local stack for one test file: shared emulators, its own table and queues, both
+ * sandboxes and the webhook API on free ports, and the product's handlers, plus users of both
+ * sandboxes that act from the outside.
+ */
+import { documentClient } from "#lib/aws/clients";
+import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
+import { loadSecrets } from "#lib/config/secrets";
+import { parseSettings } from "#lib/config/settings";
+import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import { createExactConnector } from "#lib/connectors/exactonline/client";
+import { CursorStore } from "#lib/links/cursors";
+import { runBackfill, type BackfillOptions, type BackfillProgress } from "#lib/sync/backfill";
+import { syncContext } from "#lib/sync/context";
+import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
+import type { RecordRef } from "#lib/links/store";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "#lib/local/stack";
+import { uniqueName, useTestAws } from "./aws";
+import { crmUser, eventually, exactUser, type CrmUser, type ExactUser } from "./sandbox-users";
+
+export interface TestStack {
+  stack: LocalStack;
+  exact: ExactUser;
+  crm: CrmUser;
+  history(record: RecordRef): Promise<LoggedDecision[]>;
+  /** Runs the backfill (initial sync) in this process, as `syncctl backfill` does. */
+  backfill(options?: BackfillOptions): Promise<BackfillProgress[]>;
+  /** Waits until neither sandbox has seen a write or a webhook delivery for `quietMs`. */
+  settled(quietMs?: number): Promise<void>;
+}
+
+const quietLog = { info: () => undefined, error: (message: string, error?: unknown) => console.error(message, error) };
+
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
+  const stack = await startLocalStack({
+    aws: useTestAws(),
+    ports: { api: 0, exactonline: 0, crmoffice: 0 },
+    seed: "none",
+    resourcePrefix: uniqueName("e2e"),
+    visibilityTimeoutSeconds: 2,
+    pollIntervalMs: 0,
+    log: quietLog,
+    ...options,
+    // The tests' own calls share the app's budget; the rate limit has tests of its own.
+    exactSandbox: { rateLimit: { perMinute: 1000, perDay: 100_000 }, ...options.exactSandbox },
+  });
+  const log = new SyncLog(documentClient(), stack.tableName, 30);
+  // Quiet means no writes and no webhook deliveries: the poller's reads go on for ever.
+  const snapshot = () =>
+    JSON.stringify([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()].map((stats) => [writeCalls(stats), stats.deliveries]));
+  return {
+    stack,
+    exact: await exactUser(stack.urls.exactonline),
+    crm: await crmUser(stack.urls.crmoffice),
+    history: (record) => log.history(record),
+    backfill: async (backfillOptions) => {
+      const ctx = await syncContext();
+      const config = parseSettings(process.env);
+      const secrets = await loadSecrets(process.env);
+      return runBackfill(
+        {
+          ctx,
+          exactonline: createExactConnector(exactConfig(config, secrets)),
+          crmoffice: createCrmOfficeConnector(crmOfficeConfig(config, secrets)),
+          cursors: new CursorStore(documentClient(), stack.tableName),
+          division: config.EXACT_DIVISION,
+        },
+        backfillOptions,
+      );
+    },
+    settled: async (quietMs = 2_500) => {
+      let previous = snapshot();
+      let stableSince = Date.now();
+      await eventually(
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          const now = snapshot();
+          if (now !== previous) {
+            previous = now;
+            stableSince = Date.now();
+          }
+          return Date.now() - stableSince >= quietMs;
+        },
+        60_000,
+        "both systems to go quiet",
+      );
+    },
+  };
+}
+
+/** Counts the sandbox's API calls whose key starts with one of `methods` (e.g. "PUT", "POST"). */
+export function writeCalls(stats: { calls: Record<string, number> }, methods: readonly string[] = ["POST", "PUT", "DELETE"]): number {
+  return Object.entries(stats.calls)
+    .filter(([key]) => methods.some((method) => key.startsWith(`${method} `)) && !key.includes("/oauth2/") && !key.includes("/connect/token"))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
