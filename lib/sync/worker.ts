@@ -20,6 +20,8 @@ export interface WorkerDeps {
   requeue: (event: ChangeEvent, delaySeconds: number) => Promise<void>;
   /** Keeps a failure for `syncctl status`. */
   recordFailure: (failure: Omit<Failure, "at">) => Promise<void>;
+  /** The queue's redrive maxReceiveCount: the receive after which a failure is dead-lettered. */
+  maxReceiveCount: number;
 }
 
 /** A claim held by another worker is usually released within a couple of seconds. */
@@ -42,6 +44,8 @@ export function createRecordHandler(deps: WorkerDeps) {
   return async (record: SQSRecord): Promise<void> => {
     const event = parseEvent(record);
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    // Every line logged while this change is handled carries its correlation id.
+    logger.appendKeys({ correlationId: event.correlationId });
     try {
       for (const decision of await processChange(event, await deps.context())) reportDecision(decision);
     } catch (error) {
@@ -49,8 +53,13 @@ export function createRecordHandler(deps: WorkerDeps) {
         error instanceof RateLimitedError ? error.retryAfterMs / 1000 : error instanceof RetryLaterError ? RETRY_LATER_DELAY_SECONDS : undefined;
       if (waitSeconds === undefined) {
         const failure = { correlationId: event.correlationId, error: (error as Error).name, reason: (error as Error).message, receiveCount };
-        logger.warn("change failed; SQS will retry it", failure);
-        metrics.addMetric("Retries", MetricUnit.Count, 1);
+        if (receiveCount >= deps.maxReceiveCount) {
+          logger.error("change failed for the last time; it goes to the dead-letter queue (replay with syncctl replay)", failure);
+          metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
+        } else {
+          logger.warn("change failed; SQS will retry it", failure);
+          metrics.addMetric("Retries", MetricUnit.Count, 1);
+        }
         await deps
           .recordFailure({ ...failure, record: { side: event.system, type: event.recordType, id: event.recordId } })
           .catch((recordError: unknown) => logger.warn("could not record the failure", { reason: (recordError as Error).message }));
@@ -59,6 +68,8 @@ export function createRecordHandler(deps: WorkerDeps) {
       await deps.requeue(event, waitSeconds);
       logger.info("change postponed", { correlationId: event.correlationId, waitSeconds, reason: (error as Error).message });
       metrics.addMetric("Postponed", MetricUnit.Count, 1);
+    } finally {
+      logger.removeKeys(["correlationId"]);
     }
   };
 }
