@@ -115,6 +115,37 @@ export class LinkStore {
     };
   }
 
+  /**
+   * An update of the link that moves its version by one, only from the version it was read at
+   * (optimistic locking): `set` attributes are assigned, `remove` ones deleted, `condition` is
+   * added to the version check.
+   */
+  private versionedUpdate(
+    link: Link,
+    changes: { set: Record<string, unknown>; remove?: string[]; condition?: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  ) {
+    const set = { ...changes.set, version: link.version + 1 };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":expectedVersion": link.version, ...changes.values };
+    const assignments = Object.entries(set).map(([attribute, value], index) => {
+      names[`#s${index}`] = attribute;
+      values[`:s${index}`] = value;
+      return `#s${index} = :s${index}`;
+    });
+    const removals = (changes.remove ?? []).map((attribute, index) => {
+      names[`#r${index}`] = attribute;
+      return `#r${index}`;
+    });
+    return {
+      TableName: this.tableName,
+      Key: keys.link(link.flow, link.linkId),
+      UpdateExpression: `SET ${assignments.join(", ")}${removals.length ? ` REMOVE ${removals.join(", ")}` : ""}`,
+      ConditionExpression: `#version = :expectedVersion${changes.condition ? ` AND (${changes.condition})` : ""}`,
+      ExpressionAttributeNames: { ...names, ...changes.names, "#version": "version" },
+      ExpressionAttributeValues: values,
+    };
+  }
+
   private newLink(flow: string, types: Record<Side, string>, state: Link["state"], ids: Link["ids"]): Link {
     const at = new Date(this.now()).toISOString();
     return { flow, linkId: crypto.randomUUID(), state, ids, types, agreed: null, version: 1, createdAt: at, updatedAt: at };
@@ -136,20 +167,13 @@ export class LinkStore {
   /** Takes over a `creating` claim whose lease ran out (its worker died). */
   async renewClaim(link: Link, leaseMs: number): Promise<Link> {
     const renewed = { ...link, claimedUntil: this.now() + leaseMs, version: link.version + 1 };
-    await guarded(
-      () =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.link(link.flow, link.linkId),
-            UpdateExpression: "SET claimedUntil = :until, version = :next",
-            ConditionExpression: "version = :version AND #state = :creating",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":until": renewed.claimedUntil, ":next": renewed.version, ":version": link.version, ":creating": "creating" },
-          }),
-        ),
-      "renew claim",
-    );
+    const update = this.versionedUpdate(link, {
+      set: { claimedUntil: renewed.claimedUntil },
+      condition: "#state = :creating",
+      names: { "#state": "state" },
+      values: { ":creating": "creating" },
+    });
+    await guarded(() => this.db.send(new UpdateCommand(update)), "renew claim");
     return renewed;
   }
 
@@ -164,32 +188,12 @@ export class LinkStore {
       updatedAt: new Date(this.now()).toISOString(),
     };
     delete completed.claimedUntil;
+    const update = this.versionedUpdate(link, {
+      set: { state: completed.state, ids: completed.ids, agreed, updatedAt: completed.updatedAt },
+      remove: ["claimedUntil"],
+    });
     await guarded(
-      () =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              this.referenceItem(link.flow, link.linkId, target),
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.link(link.flow, link.linkId),
-                  UpdateExpression: "SET #state = :linked, ids = :ids, agreed = :agreed, version = :next, updatedAt = :at REMOVE claimedUntil",
-                  ConditionExpression: "version = :version",
-                  ExpressionAttributeNames: { "#state": "state" },
-                  ExpressionAttributeValues: {
-                    ":linked": "linked",
-                    ":ids": completed.ids,
-                    ":agreed": agreed,
-                    ":next": completed.version,
-                    ":at": completed.updatedAt,
-                    ":version": link.version,
-                  },
-                },
-              },
-            ],
-          }),
-        ),
+      () => this.db.send(new TransactWriteCommand({ TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }] })),
       "complete create",
     );
     return completed;
@@ -217,19 +221,13 @@ export class LinkStore {
    */
   async beginWrite(link: Link, leaseMs: number): Promise<Link> {
     const reserved: Link = { ...link, version: link.version + 1, writingUntil: this.now() + leaseMs };
-    await guarded(
-      () =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.link(link.flow, link.linkId),
-            UpdateExpression: "SET version = :next, writingUntil = :until",
-            ConditionExpression: "version = :version AND (attribute_not_exists(writingUntil) OR writingUntil < :now)",
-            ExpressionAttributeValues: { ":next": reserved.version, ":until": reserved.writingUntil, ":version": link.version, ":now": this.now() },
-          }),
-        ),
-      "reserve link for writing",
-    );
+    const update = this.versionedUpdate(link, {
+      set: { writingUntil: reserved.writingUntil },
+      condition: "attribute_not_exists(#writingUntil) OR #writingUntil < :now",
+      names: { "#writingUntil": "writingUntil" },
+      values: { ":now": this.now() },
+    });
+    await guarded(() => this.db.send(new UpdateCommand(update)), "reserve link for writing");
     return reserved;
   }
 
@@ -237,19 +235,8 @@ export class LinkStore {
   async saveAgreed(link: Link, agreed: AgreedValues): Promise<Link> {
     const saved: Link = { ...link, agreed, version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
     delete saved.writingUntil;
-    await guarded(
-      () =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.link(link.flow, link.linkId),
-            UpdateExpression: "SET agreed = :agreed, version = :next, updatedAt = :at REMOVE writingUntil",
-            ConditionExpression: "version = :version",
-            ExpressionAttributeValues: { ":agreed": agreed, ":next": saved.version, ":at": saved.updatedAt, ":version": link.version },
-          }),
-        ),
-      "save agreed values",
-    );
+    const update = this.versionedUpdate(link, { set: { agreed, updatedAt: saved.updatedAt }, remove: ["writingUntil"] });
+    await guarded(() => this.db.send(new UpdateCommand(update)), "save agreed values");
     return saved;
   }
 
@@ -261,27 +248,9 @@ export class LinkStore {
   async closeLink(link: Link, deletedSide: Side): Promise<Link> {
     const closed: Link = { ...link, state: "closed", version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
     const deletedId = link.ids[deletedSide];
-    await guarded(
-      () =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...(deletedId ? [{ Delete: { TableName: this.tableName, Key: keys.reference(deletedSide, link.types[deletedSide], deletedId, link.flow) } }] : []),
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.link(link.flow, link.linkId),
-                  UpdateExpression: "SET #state = :closed, version = :next, updatedAt = :at, gsi1pk = :kind",
-                  ConditionExpression: "version = :version",
-                  ExpressionAttributeNames: { "#state": "state" },
-                  ExpressionAttributeValues: { ":closed": "closed", ":next": closed.version, ":at": closed.updatedAt, ":kind": kinds.closedLinks(link.flow), ":version": link.version },
-                },
-              },
-            ],
-          }),
-        ),
-      "close link",
-    );
+    const update = this.versionedUpdate(link, { set: { state: "closed", updatedAt: closed.updatedAt, gsi1pk: kinds.closedLinks(link.flow) } });
+    const deleteReference = deletedId ? [{ Delete: { TableName: this.tableName, Key: keys.reference(deletedSide, link.types[deletedSide], deletedId, link.flow) } }] : [];
+    await guarded(() => this.db.send(new TransactWriteCommand({ TransactItems: [...deleteReference, { Update: update }] })), "close link");
     return closed;
   }
 

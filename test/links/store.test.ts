@@ -40,6 +40,25 @@ describe("link store on DynamoDB Local", () => {
     expect(viaExact?.claimedUntil).toBeUndefined();
   });
 
+  it("lets a claim be taken over only while it is still a claim, and only from the version read", async () => {
+    const claim = await store.claimForCreate("contacts", exactRef("e-9"), TYPES, 1);
+    const renewed = await store.renewClaim(claim, 30_000);
+    expect(renewed.claimedUntil).toBeGreaterThan(Date.now());
+    await expect(store.renewClaim(claim, 30_000)).rejects.toBeInstanceOf(LinkConflictError);
+    const completed = await store.completeCreate(renewed, crmRef("c-9"), AGREED);
+    await expect(store.renewClaim(completed, 30_000)).rejects.toBeInstanceOf(LinkConflictError);
+  });
+
+  it("lets one worker at a time reserve a link for writing, until it saves or the reservation runs out", async () => {
+    const link = await store.linkPair("contacts", exactRef("e-10"), crmRef("c-10"));
+    const reserved = await store.beginWrite(link, 30_000);
+    const sameVersionRead = { ...reserved, version: reserved.version };
+    await expect(store.beginWrite(sameVersionRead, 30_000)).rejects.toBeInstanceOf(LinkConflictError);
+    const saved = await store.saveAgreed(reserved, AGREED);
+    expect(saved.writingUntil).toBeUndefined();
+    await expect(store.beginWrite(saved, 30_000)).resolves.toMatchObject({ version: saved.version + 1 });
+  });
+
   it("never links a record that is already linked in the flow to a second partner", async () => {
     await store.linkPair("contacts", exactRef("e-3"), crmRef("c-3"));
     await expect(store.linkPair("contacts", exactRef("e-4"), crmRef("c-3"))).rejects.toBeInstanceOf(LinkConflictError);
