@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FieldValue, Fields, SystemRecord } from "#lib/connectors/types";
 import type { FieldRule, FlowDefinition, Side, SideValues, WriteTransform } from "#lib/flows/definition";
 
@@ -9,6 +10,15 @@ export function normalize(value: FieldValue | undefined): FieldValue {
     return trimmed === "" ? null : trimmed;
   }
   return value;
+}
+
+/**
+ * Identifies a record by its values in a flow's rows: the record we are about to create and the
+ * record as the system then reports it have the same fingerprint.
+ */
+export function fingerprint(flow: FlowDefinition, side: Side, fields: Fields): string {
+  const values = flow.fields.map((rule) => [rule.name, normalize(fields[rule[side]])]);
+  return createHash("sha256").update(JSON.stringify([flow.name, values])).digest("hex").slice(0, 32);
 }
 
 /** A record's values for the flow's rows, keyed by row name. */

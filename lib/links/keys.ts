@@ -4,6 +4,7 @@ import type { Side } from "#lib/flows/definition";
 export const keys = {
   link: (flow: string, linkId: string) => ({ pk: `LINK#${flow}#${linkId}`, sk: "LINK" }),
   reference: (side: Side, type: string, id: string, flow: string) => ({ pk: recordKey(side, type, id), sk: `FLOW#${flow}` }),
+  pending: (side: Side, type: string, fingerprint: string) => ({ pk: `PENDING#${side}#${type}#${fingerprint}`, sk: "PENDING" }),
   unsyncable: (side: Side, type: string, id: string, flow: string) => ({ pk: recordKey(side, type, id), sk: `UNSYNCABLE#${flow}` }),
   log: (side: Side, type: string, id: string, at: string, eventId: string) => ({ pk: `LOG#${side}#${type}#${id}`, sk: `${at}#${eventId}` }),
   logPartition: (side: Side, type: string, id: string) => `LOG#${side}#${type}#${id}`,

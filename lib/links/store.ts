@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { AgreedValues, Side } from "#lib/flows/definition";
 import { keys, kinds } from "#lib/links/keys";
-import { INDEX_BY_KIND } from "#lib/store/table";
+import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
 
 export interface RecordRef {
   side: Side;
@@ -33,10 +33,27 @@ export interface Link {
   version: number;
   /** Epoch ms until which the worker that claimed a create owns it. */
   claimedUntil?: number;
+  /** While `creating`: the fingerprint of the record being created (see `PendingCreate`). */
+  pending?: PendingCreate;
   /** Epoch ms until which one worker is writing this link's records (see `beginWrite`). */
   writingUntil?: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A create in flight, findable by the values of the record it makes: the new record's own
+ * webhook can come before its link is complete, and must not be taken for a new record.
+ */
+export interface PendingCreate {
+  side: Side;
+  type: string;
+  fingerprint: string;
+}
+
+export interface RecordState {
+  references: { flow: string; linkId: string }[];
+  unsyncableIn: string[];
 }
 
 /** The link moved under us (another worker wrote it first): decide again from fresh state. */
@@ -69,17 +86,29 @@ export class LinkStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The flows this record is linked (or being linked) in, with the link ids. */
-  async referencesOf(ref: RecordRef): Promise<{ flow: string; linkId: string }[]> {
+  /**
+   * What the table holds about one record, in one query: the flows it is linked (or being
+   * linked) in, with the link ids, and the flows in which it is recorded as unsyncable.
+   */
+  async recordState(ref: RecordRef): Promise<RecordState> {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :flow)",
-        ExpressionAttributeValues: { ":pk": keys.recordPartition(ref.side, ref.type, ref.id), ":flow": "FLOW#" },
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": keys.recordPartition(ref.side, ref.type, ref.id) },
         ConsistentRead: true,
       }),
     );
-    return (result.Items ?? []).map((item) => ({ flow: String(item.flow), linkId: String(item.linkId) }));
+    const items = result.Items ?? [];
+    return {
+      references: items.filter((item) => String(item.sk).startsWith("FLOW#")).map((item) => ({ flow: String(item.flow), linkId: String(item.linkId) })),
+      unsyncableIn: items.filter((item) => String(item.sk).startsWith("UNSYNCABLE#")).map((item) => String(item.flow)),
+    };
+  }
+
+  /** The flows this record is linked (or being linked) in, with the link ids. */
+  async referencesOf(ref: RecordRef): Promise<RecordState["references"]> {
+    return (await this.recordState(ref)).references;
   }
 
   async findLink(flow: string, ref: RecordRef): Promise<Link | null> {
@@ -103,6 +132,31 @@ export class LinkStore {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     };
+  }
+
+  private pendingItem(link: Link, pending: PendingCreate, leaseMs: number) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.pending(pending.side, pending.type, pending.fingerprint),
+          flow: link.flow,
+          linkId: link.linkId,
+          // Outlives the lease, so a record made by a worker that died can still be recognised.
+          [TTL_ATTRIBUTE]: Math.floor((this.now() + leaseMs) / 1000) + 86_400,
+        },
+      },
+    };
+  }
+
+  private deletePendingItem(link: Link) {
+    return link.pending ? [{ Delete: { TableName: this.tableName, Key: keys.pending(link.pending.side, link.pending.type, link.pending.fingerprint) } }] : [];
+  }
+
+  /** The create in flight (or interrupted) that would make a record with this fingerprint. */
+  async pendingCreate(side: Side, type: string, fingerprint: string): Promise<{ flow: string; linkId: string } | null> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.pending(side, type, fingerprint), ConsistentRead: true }));
+    return result.Item ? { flow: String(result.Item.flow), linkId: String(result.Item.linkId) } : null;
   }
 
   private linkItem(link: Link) {
@@ -155,25 +209,28 @@ export class LinkStore {
    * Claim before create: reserve the source record and a `creating` link, so a retry or a
    * second worker finds the claim instead of creating the other record again.
    */
-  async claimForCreate(flow: string, source: RecordRef, types: Record<Side, string>, leaseMs: number): Promise<Link> {
-    const link = { ...this.newLink(flow, types, "creating", { [source.side]: source.id }), claimedUntil: this.now() + leaseMs };
+  async claimForCreate(flow: string, source: RecordRef, types: Record<Side, string>, leaseMs: number, pending: PendingCreate): Promise<Link> {
+    const link = { ...this.newLink(flow, types, "creating", { [source.side]: source.id }), claimedUntil: this.now() + leaseMs, pending };
     await guarded(
-      () => this.db.send(new TransactWriteCommand({ TransactItems: [this.referenceItem(flow, link.linkId, source), this.linkItem(link)] })),
+      () =>
+        this.db.send(
+          new TransactWriteCommand({ TransactItems: [this.referenceItem(flow, link.linkId, source), this.linkItem(link), this.pendingItem(link, pending, leaseMs)] }),
+        ),
       "claim",
     );
     return link;
   }
 
   /** Takes over a `creating` claim whose lease ran out (its worker died). */
-  async renewClaim(link: Link, leaseMs: number): Promise<Link> {
-    const renewed = { ...link, claimedUntil: this.now() + leaseMs, version: link.version + 1 };
+  async renewClaim(link: Link, leaseMs: number, pending: PendingCreate): Promise<Link> {
+    const renewed = { ...link, claimedUntil: this.now() + leaseMs, version: link.version + 1, pending };
     const update = this.versionedUpdate(link, {
-      set: { claimedUntil: renewed.claimedUntil },
+      set: { claimedUntil: renewed.claimedUntil, pending },
       condition: "#state = :creating",
       names: { "#state": "state" },
       values: { ":creating": "creating" },
     });
-    await guarded(() => this.db.send(new UpdateCommand(update)), "renew claim");
+    await guarded(() => this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, this.pendingItem(link, pending, leaseMs)] })), "renew claim");
     return renewed;
   }
 
@@ -188,12 +245,16 @@ export class LinkStore {
       updatedAt: new Date(this.now()).toISOString(),
     };
     delete completed.claimedUntil;
+    delete completed.pending;
     const update = this.versionedUpdate(link, {
       set: { state: completed.state, ids: completed.ids, agreed, updatedAt: completed.updatedAt },
-      remove: ["claimedUntil"],
+      remove: ["claimedUntil", "pending"],
     });
     await guarded(
-      () => this.db.send(new TransactWriteCommand({ TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }] })),
+      () =>
+        this.db.send(
+          new TransactWriteCommand({ TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }, ...this.deletePendingItem(link)] }),
+        ),
       "complete create",
     );
     return completed;
@@ -231,6 +292,15 @@ export class LinkStore {
     return reserved;
   }
 
+  /**
+   * Gives a write reservation back early: its writes were refused (the systems answered with
+   * an error), so nothing is in flight and the retry need not wait for the lease to run out.
+   */
+  async endWrite(link: Link): Promise<void> {
+    const update = this.versionedUpdate(link, { set: {}, remove: ["writingUntil"] });
+    await guarded(() => this.db.send(new UpdateCommand(update)), "end write reservation");
+  }
+
   /** Stores what both sides now hold, only if nobody moved the link since it was read. */
   async saveAgreed(link: Link, agreed: AgreedValues): Promise<Link> {
     const saved: Link = { ...link, agreed, version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
@@ -265,6 +335,7 @@ export class LinkStore {
           new TransactWriteCommand({
             TransactItems: [
               ...references,
+              ...this.deletePendingItem(link),
               {
                 Delete: {
                   TableName: this.tableName,

@@ -1,10 +1,10 @@
-import { ClientRequestError, RecordNotFoundError, UnexpectedResponseError } from "#lib/connectors/errors";
+import { ClientRequestError, ConnectorError, RecordNotFoundError, UnexpectedResponseError } from "#lib/connectors/errors";
 import type { Connector, Fields, SystemRecord } from "#lib/connectors/types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, type SideValues } from "#lib/flows/definition";
-import { flowNamed, flowsForRecord } from "#lib/flows/index";
+import { FLOWS, flowNamed, flowsForRecord } from "#lib/flows/index";
 import { mergeRecords } from "#lib/flows/merge";
-import { crossValue, matchKey, matchRule, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
+import { crossValue, fingerprint, matchKey, matchRule, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
 import { LinkConflictError, type Link, type LinkStore, type RecordRef } from "#lib/links/store";
 import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
 import { RetryLaterError, UnsyncableError } from "#lib/sync/errors";
@@ -39,12 +39,16 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
   // A backfill has just read the record from a sync page, and passes it in to spare the call.
   const source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
-  const references = await ctx.store.referencesOf(ref);
+  const { references, unsyncableIn } = await ctx.store.recordState(ref);
   const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
   // An unlinked record joins only flows that carry new records from its side to the other.
   const flows = linkedFlows.length > 0 ? linkedFlows : source ? flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))) : [];
 
   const stamp = (flow: string, outcome: Outcome): Decision => ({ ...outcome, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId });
+  if (references.length === 0 && source) {
+    const adoption = await adoptPendingCreate(ref, source, ctx);
+    if (adoption) return [await ctx.log.append(stamp(adoption.flow, adoption.outcome))];
+  }
   if (flows.length === 0) {
     const reason = source ? "no flow carries this record type from this side" : "record is gone and was not linked";
     return [await ctx.log.append(stamp("-", { kind: "ignored", reason }))];
@@ -52,18 +56,24 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
 
   const decisions: LoggedDecision[] = [];
   for (const flow of flows) {
-    const outcome = await decideWithRetries(flow, ref, source, ctx);
+    const linkId = references.find((reference) => reference.flow === flow.name)?.linkId ?? null;
+    const outcome = await decideWithRetries(flow, ref, source, ctx, linkId);
     if (outcome.kind === "unsyncable") await ctx.store.markUnsyncable(flow.name, ref, outcome.reason ?? "");
-    else await ctx.store.clearUnsyncable(flow.name, ref);
+    else if (unsyncableIn.includes(flow.name)) await ctx.store.clearUnsyncable(flow.name, ref);
     decisions.push(await ctx.log.append(stamp(flow.name, outcome)));
   }
   return decisions;
 }
 
-async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext): Promise<Outcome> {
+/**
+ * `knownLinkId` comes from the record's state read just before (null: no link then); after a
+ * lost race the decision starts again from a fresh read.
+ */
+async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext, knownLinkId: string | null): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await decide(flow, ref, source, ctx);
+      const link = attempt === 1 ? (knownLinkId === null ? null : await ctx.store.getLink(flow.name, knownLinkId)) : await ctx.store.findLink(flow.name, ref);
+      return await decide(flow, ref, source, ctx, link);
     } catch (error) {
       if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
       if (error instanceof ClientRequestError) return { kind: "unsyncable", reason: `${error.system} refused the request: ${error.message}` };
@@ -75,8 +85,7 @@ async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: S
   }
 }
 
-async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext): Promise<Outcome> {
-  const link = await ctx.store.findLink(flow.name, ref);
+async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext, link: Link | null): Promise<Outcome> {
   if (link?.state === "closed") {
     if (source) return { kind: "ignored", reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record` };
     await ctx.store.removeLink(link);
@@ -145,7 +154,7 @@ async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRe
     return { ...merged, kind: "linked" };
   }
   if (candidates.free.length > 0 || candidates.ownedBy.length > 0) unmatchable(flow, other, candidates);
-  return createPartner(flow, ref, source, ctx, await ctx.store.claimForCreate(flow.name, ref, typesOf(flow), ctx.createLeaseMs));
+  return createPartner(flow, ref, source, ctx);
 }
 
 /** The fields a new record on `target` gets from `source`, with configured defaults. */
@@ -177,22 +186,55 @@ function describeField(flow: FlowDefinition, target: Side, from: Side, field: st
   return rule ? `${field} (from ${rule[from]})` : field;
 }
 
-async function createPartner(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext, claim: Link): Promise<Outcome> {
+/**
+ * Creates the record's partner on the other side: claim first (a `creating` link, the source's
+ * reference and the new record's fingerprint), then create, then complete the link. `claim` is
+ * an interrupted earlier claim being taken over.
+ */
+async function createPartner(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext, claim?: Link): Promise<Outcome> {
   const target = otherSide(ref.side);
   let fields: Fields;
   try {
     fields = fieldsToCreate(flow, target, project(flow, ref.side, source), ctx);
   } catch (error) {
     // Give the record back, so an edit that makes it valid starts afresh.
-    await ctx.store.removeLink(claim);
+    if (claim) await ctx.store.removeLink(claim);
     throw error;
   }
-  const created = await ctx.connectors[target].create(flow[target].type, fields);
+  const pending = { side: target, type: flow[target].type, fingerprint: fingerprint(flow, target, fields) };
+  const held = claim ? await ctx.store.renewClaim(claim, ctx.createLeaseMs, pending) : await ctx.store.claimForCreate(flow.name, ref, typesOf(flow), ctx.createLeaseMs, pending);
+  const created = await ctx.connectors[target].create(flow[target].type, fields).catch(async (error: unknown) => {
+    // Refused, so nothing was made: give the claim back, so the retry starts afresh instead of
+    // waiting out its own lease (and a create that keeps failing reaches the dead-letter queue).
+    if (nothingWritten(error)) await ctx.store.removeLink(held).catch(() => undefined);
+    throw error;
+  });
   const partner: RecordRef = { side: target, type: flow[target].type, id: created.id };
   const agreed = { [ref.side]: project(flow, ref.side, source), [target]: project(flow, target, created) } as AgreedValues;
-  await ctx.store.completeCreate(claim, partner, agreed);
+  await ctx.store.completeCreate(held, partner, agreed);
   const written = Object.entries(agreed[target]).filter(([, value]) => value !== null).map(([name]) => name);
   return { kind: "created", partner, fields: { [target]: written } };
+}
+
+/**
+ * Is this unlinked record one that a create of ours made, whose link is not complete yet? Its
+ * own webhook can overtake the create's last step, and a worker can die before that step. Then
+ * wait for the create (its lease still runs), or complete the link with this record (it ran
+ * out); never take the record for a new one, which would sync it into another flow.
+ */
+async function adoptPendingCreate(ref: RecordRef, record: SystemRecord, ctx: SyncContext): Promise<{ flow: string; outcome: Outcome } | null> {
+  for (const flow of FLOWS.filter((candidate) => candidate[ref.side].type === ref.type && candidate.createOn.includes(ref.side))) {
+    const pending = await ctx.store.pendingCreate(ref.side, ref.type, fingerprint(flow, ref.side, record.fields));
+    const link = pending ? await ctx.store.getLink(pending.flow, pending.linkId) : null;
+    if (!link || link.state !== "creating") continue;
+    if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: the create that made this record is still linking it`);
+    const creator = partnerRef(flow, link, otherSide(ref.side));
+    const adopted = await ctx.store.completeCreate(link, ref, null);
+    const creatorRecord = await ctx.connectors[creator.side].get(creator.type, creator.id);
+    const outcome = creatorRecord ? await mergeLinked(flow, adopted, creator, creatorRecord, ctx, record) : await endLink(flow, adopted, creator.side, ctx);
+    return { flow: flow.name, outcome: { ...outcome, partner: creator, kind: creatorRecord ? "linked" : outcome.kind, reason: "adopted: made by a create whose worker stopped before linking it" } };
+  }
+  return null;
 }
 
 /** A `creating` link whose claim outlived its worker: adopt what it made, or create again. */
@@ -210,7 +252,7 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
     await ctx.store.removeLink(link);
     unmatchable(flow, target, candidates);
   }
-  return createPartner(flow, ref, source, ctx, await ctx.store.renewClaim(link, ctx.createLeaseMs));
+  return createPartner(flow, ref, source, ctx, link);
 }
 
 /**
@@ -257,11 +299,19 @@ async function mergeLinked(
   const merge = mergeRecords(flow, state, link.agreed, ref.side);
   const writing = SIDES.some((side) => merge.writes[side]);
   if (writing) link = await ctx.store.beginWrite(link, ctx.createLeaseMs);
-  for (const side of SIDES) {
-    const writes = merge.writes[side];
-    if (!writes) continue;
-    const current = records[side];
-    records[side] = await ctx.connectors[side].update(link.types[side], current.id, toSystemFields(flow, side, writes), current);
+  const reserved = link;
+  try {
+    for (const side of SIDES) {
+      const writes = merge.writes[side];
+      if (!writes) continue;
+      const current = records[side];
+      records[side] = await ctx.connectors[side].update(link.types[side], current.id, toSystemFields(flow, side, writes), current);
+    }
+  } catch (error) {
+    // Refused writes are not in flight: end the reservation, so the retry does not wait out
+    // its own lease (and a write that keeps failing reaches the dead-letter queue).
+    if (nothingWritten(error)) await ctx.store.endWrite(reserved).catch(() => undefined);
+    throw error;
   }
   const agreed: AgreedValues = { exactonline: project(flow, "exactonline", records.exactonline), crmoffice: project(flow, "crmoffice", records.crmoffice) };
   if (!link.agreed || !sameValues(link.agreed.exactonline, agreed.exactonline) || !sameValues(link.agreed.crmoffice, agreed.crmoffice)) {
@@ -276,6 +326,16 @@ async function mergeLinked(
     ...(merge.conflicts.length > 0 ? { conflicts: merge.conflicts } : {}),
     ...(merge.kept.length > 0 ? { reason: merge.kept.map((kept) => kept.reason).join("; ") } : {}),
   };
+}
+
+/**
+ * True when a failed call certainly changed nothing: the system answered with an error status
+ * (or the call was refused before it was sent). A call that got no answer (timeout, network)
+ * may still land, so the lease taken for it is kept until it runs out.
+ */
+function nothingWritten(error: unknown): boolean {
+  if (!(error instanceof ConnectorError) || error instanceof UnexpectedResponseError) return false;
+  return error.status !== null || error instanceof ClientRequestError;
 }
 
 function partnerRef(flow: FlowDefinition, link: Link, side: Side): RecordRef {

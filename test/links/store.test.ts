@@ -8,6 +8,7 @@ import { createTestTable } from "../support/aws";
 const TYPES = { exactonline: "contact", crmoffice: "contact" };
 const exactRef = (id: string): RecordRef => ({ side: "exactonline", type: "contact", id });
 const crmRef = (id: string): RecordRef => ({ side: "crmoffice", type: "contact", id });
+const PENDING = { side: "crmoffice" as const, type: "contact", fingerprint: "f1" };
 const AGREED = { exactonline: { firstName: "Kari" }, crmoffice: { firstName: "Kari" } };
 
 let store: LinkStore;
@@ -21,32 +22,35 @@ beforeAll(async () => {
 
 describe("link store on DynamoDB Local", () => {
   it("lets exactly one of many concurrent claims on one record win", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.claimForCreate("contacts", exactRef("e-1"), TYPES, 30_000)));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.claimForCreate("contacts", exactRef("e-1"), TYPES, 30_000, PENDING)));
     const won = results.filter((result) => result.status === "fulfilled");
     const lost = results.filter((result) => result.status === "rejected");
     expect(won).toHaveLength(1);
     expect(lost.every((result) => result.status === "rejected" && result.reason instanceof LinkConflictError)).toBe(true);
     const link = await store.findLink("contacts", exactRef("e-1"));
     expect(link).toMatchObject({ state: "creating", ids: { exactonline: "e-1" } });
+    // The record being created can be recognised by its fingerprint before it has an id.
+    expect(await store.pendingCreate("crmoffice", "contact", "f1")).toEqual({ flow: "contacts", linkId: link?.linkId });
   });
 
   it("completes a claimed create: both records resolve to one linked link with agreed values", async () => {
-    const claim = await store.claimForCreate("contacts", exactRef("e-2"), TYPES, 30_000);
+    const claim = await store.claimForCreate("contacts", exactRef("e-2"), TYPES, 30_000, PENDING);
     await store.completeCreate(claim, crmRef("c-2"), AGREED);
     const viaExact = await store.findLink("contacts", exactRef("e-2"));
     const viaCrm = await store.findLink("contacts", crmRef("c-2"));
     expect(viaExact).toEqual(viaCrm);
     expect(viaExact).toMatchObject({ state: "linked", ids: { exactonline: "e-2", crmoffice: "c-2" }, agreed: AGREED, version: 2 });
     expect(viaExact?.claimedUntil).toBeUndefined();
+    expect(await store.pendingCreate("crmoffice", "contact", "f1")).toBeNull();
   });
 
   it("lets a claim be taken over only while it is still a claim, and only from the version read", async () => {
-    const claim = await store.claimForCreate("contacts", exactRef("e-9"), TYPES, 1);
-    const renewed = await store.renewClaim(claim, 30_000);
+    const claim = await store.claimForCreate("contacts", exactRef("e-9"), TYPES, 1, PENDING);
+    const renewed = await store.renewClaim(claim, 30_000, PENDING);
     expect(renewed.claimedUntil).toBeGreaterThan(Date.now());
-    await expect(store.renewClaim(claim, 30_000)).rejects.toBeInstanceOf(LinkConflictError);
+    await expect(store.renewClaim(claim, 30_000, PENDING)).rejects.toBeInstanceOf(LinkConflictError);
     const completed = await store.completeCreate(renewed, crmRef("c-9"), AGREED);
-    await expect(store.renewClaim(completed, 30_000)).rejects.toBeInstanceOf(LinkConflictError);
+    await expect(store.renewClaim(completed, 30_000, PENDING)).rejects.toBeInstanceOf(LinkConflictError);
   });
 
   it("lets one worker at a time reserve a link for writing, until it saves or the reservation runs out", async () => {
