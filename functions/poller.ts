@@ -18,7 +18,7 @@ const deps = once(async (): Promise<ExactPollerDeps> => {
   const config = settings();
   const db = documentClient();
   return {
-    exact: createExactConnector(exactConfig(config, await loadSecrets())),
+    exact: createExactConnector(exactConfig(config, await loadSecrets(), { reportBudget: true })),
     cursors: new CursorStore(db, config.TABLE_NAME),
     store: new LinkStore(db, config.TABLE_NAME),
     division: config.EXACT_DIVISION,

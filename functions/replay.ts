@@ -34,11 +34,14 @@ export const handler = middy(async (event: unknown, context: Context): Promise<R
     throw new InvalidReplayRequestError(`invalid request: ${request.error.issues.map((issue) => `${issue.path.join(".") || "(event)"} ${issue.message}`).join("; ")}`);
   }
   const env = EnvironmentSchema.parse(process.env);
+  const remainingMs = context.getRemainingTimeInMillis();
   const summary = await replayDeadLetters({
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL,
     queueUrl: env.EVENTS_QUEUE_URL,
     ...request.data,
-    signal: AbortSignal.timeout(Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS)),
+    // Examined messages stay hidden for the whole run (each is looked at once) and are released at its end.
+    visibilityTimeoutSeconds: Math.ceil(remainingMs / 1000),
+    signal: AbortSignal.timeout(Math.max(1_000, remainingMs - SAFETY_MARGIN_MS)),
   });
   const { events: _events, malformedMessages, ...counts } = summary;
   logger.info("replay finished", { ...counts, malformedMessages });

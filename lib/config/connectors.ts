@@ -1,12 +1,30 @@
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { CrmOfficeConnectorConfig } from "#lib/connectors/crmoffice/client";
-import type { ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
+import type { ExactConnectorConfig } from "#lib/connectors/exactonline/client";
+import { createExactGovernor, type ExactBudgetUsage, type ExactCallGovernor } from "#lib/connectors/exactonline/governor";
 import type { Secrets } from "#lib/config/secrets";
 import type { Settings } from "#lib/config/settings";
+import { metrics } from "#lib/telemetry/index";
 
-type ConnectorSettings = Pick<Settings, "EXACT_BASE_URL" | "EXACT_DIVISION" | "EXACT_CLIENT_ID" | "EXACT_REDIRECT_URI" | "TABLE_NAME" | "CRMOFFICE_BASE_URL" | "CRMOFFICE_CLIENT_ID">;
+type ConnectorSettings = Pick<Settings, "EXACT_BASE_URL" | "EXACT_DIVISION" | "EXACT_CLIENT_ID" | "EXACT_REDIRECT_URI" | "TABLE_NAME" | "CRMOFFICE_BASE_URL" | "CRMOFFICE_CLIENT_ID"> &
+  Partial<Pick<Settings, "HTTP_TIMEOUT_MS">>;
+type GovernorSettings = Pick<Settings, "TABLE_NAME" | "EXACT_DIVISION" | "EXACT_CALLS_PER_MINUTE" | "EXACT_CALLS_PER_DAY" | "EXACT_CALLS_SAFETY_MARGIN">;
 
-/** The Exact connector's (and token store's) configuration from settings and secrets. */
-export function exactConfig(settings: ConnectorSettings, secrets: Pick<Secrets, "EXACT_CLIENT_SECRET">): ExactOAuthConfig {
+export interface ExactConfigOptions {
+  /** Emit the `ExactBudgetRemaining` metric as the governor learns figures (Lambda functions, whose middleware flushes metrics). */
+  reportBudget?: boolean;
+}
+
+/**
+ * The Exact connector's (and token store's) configuration from settings and secrets, with the
+ * division's call governor, so every connector built here (worker, poller, backfill, CLI)
+ * spends the one budget. Settings without the governor's names get Exact's standard limits.
+ */
+export function exactConfig(
+  settings: ConnectorSettings & Partial<GovernorSettings>,
+  secrets: Pick<Secrets, "EXACT_CLIENT_SECRET">,
+  options: ExactConfigOptions = {},
+): ExactConnectorConfig {
   return {
     baseUrl: settings.EXACT_BASE_URL,
     division: settings.EXACT_DIVISION,
@@ -14,9 +32,44 @@ export function exactConfig(settings: ConnectorSettings, secrets: Pick<Secrets, 
     clientSecret: secrets.EXACT_CLIENT_SECRET,
     redirectUri: settings.EXACT_REDIRECT_URI,
     tableName: settings.TABLE_NAME,
+    timeoutMs: settings.HTTP_TIMEOUT_MS,
+    governor: exactGovernor(settings, options),
   };
 }
 
+const governors = new Map<string, ExactCallGovernor>();
+
+/**
+ * The division's call governor, one per process and configuration: the worker, the poller and
+ * the backfill of one process share what it has learned (all processes share its DynamoDB buckets).
+ */
+export function exactGovernor(settings: Pick<Settings, "TABLE_NAME" | "EXACT_DIVISION"> & Partial<GovernorSettings>, options: ExactConfigOptions = {}): ExactCallGovernor {
+  const config = {
+    tableName: settings.TABLE_NAME,
+    division: settings.EXACT_DIVISION,
+    perMinute: settings.EXACT_CALLS_PER_MINUTE,
+    perDay: settings.EXACT_CALLS_PER_DAY,
+    safetyMargin: settings.EXACT_CALLS_SAFETY_MARGIN,
+  };
+  const key = JSON.stringify({ ...config, reportBudget: options.reportBudget ?? false });
+  let governor = governors.get(key);
+  if (!governor) {
+    governor = createExactGovernor({ ...config, onUsage: options.reportBudget ? reportExactBudget : undefined });
+    governors.set(key, governor);
+  }
+  return governor;
+}
+
+let lastReported: number | undefined;
+
+/** `ExactBudgetRemaining`: calls the governor will still hand out now (the smaller of the minute's and the day's), when it changes. */
+function reportExactBudget(usage: ExactBudgetUsage): void {
+  const remaining = Math.min(usage.minute.remaining, usage.day.remaining);
+  if (remaining === lastReported) return;
+  lastReported = remaining;
+  metrics.addMetric("ExactBudgetRemaining", MetricUnit.Count, remaining);
+}
+
 export function crmOfficeConfig(settings: ConnectorSettings, secrets: Pick<Secrets, "CRMOFFICE_CLIENT_SECRET">): CrmOfficeConnectorConfig {
-  return { baseUrl: settings.CRMOFFICE_BASE_URL, clientId: settings.CRMOFFICE_CLIENT_ID, clientSecret: secrets.CRMOFFICE_CLIENT_SECRET };
+  return { baseUrl: settings.CRMOFFICE_BASE_URL, clientId: settings.CRMOFFICE_CLIENT_ID, clientSecret: secrets.CRMOFFICE_CLIENT_SECRET, timeoutMs: settings.HTTP_TIMEOUT_MS };
 }

@@ -21,8 +21,21 @@ const SettingsSchema = z.object({
     .default("")
     .transform((names) => names.split(",").map((name) => name.trim()).filter(Boolean))
     .refine((names) => names.every((name) => flowNamed(name)), { message: `names a flow that does not exist (flows: ${FLOWS.map((flow) => flow.name).join(", ")})` }),
+  /** Exact's call budget per app and division, shared by all workers (the governor); Exact's standard contract is 60 and 5,000. */
+  EXACT_CALLS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  EXACT_CALLS_PER_DAY: z.coerce.number().int().positive().default(5000),
+  /** Calls of each window the governor leaves unspent (other apps of the same key, clock skew). */
+  EXACT_CALLS_SAFETY_MARGIN: z.coerce.number().int().min(0).default(0),
   /** Days a sync-log entry is kept before DynamoDB's TTL removes it. */
   SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /** Per request to Exact or CRMOffice (ms): a slower answer counts as failed and is retried. */
+  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * How long a claimed create or a write reservation belongs to the worker that took it (ms);
+   * past it, another worker may take over (the first one died). Must outlast the writes it
+   * covers: at least two HTTP timeouts.
+   */
+  SYNC_LEASE_MS: z.coerce.number().int().positive().default(30_000),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -131,6 +131,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       EXACT_REDIRECT_URI: EXACT_SANDBOX.redirectUri,
       EXACT_WEBHOOK_SECRET: EXACT_SANDBOX.webhookSecret,
       EXACT_DEFAULT_ACCOUNT_ID: options.withoutDefaultAccount ? "" : EXACT_SANDBOX.defaultAccountId,
+      // The governor spends the budget the Exact sandbox grants (its defaults are Exact's: 60 a minute, 5,000 a day).
+      EXACT_CALLS_PER_MINUTE: String(options.exactSandbox?.rateLimit?.perMinute ?? 60),
+      EXACT_CALLS_PER_DAY: String(options.exactSandbox?.rateLimit?.perDay ?? 5000),
       CRMOFFICE_BASE_URL: crmofficeSandbox.url,
       CRMOFFICE_CLIENT_ID: CRMOFFICE_SANDBOX.clientId,
       CRMOFFICE_CLIENT_SECRET: CRMOFFICE_SANDBOX.clientSecret,

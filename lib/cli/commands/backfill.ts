@@ -28,7 +28,11 @@ export function summaryTable(results: readonly BackfillProgress[]): string[] {
   );
 }
 
-function printSummary(io: Io, results: readonly BackfillProgress[], startedAt: number): void {
+function printSummary(io: Io, json: boolean, results: readonly BackfillProgress[], startedAt: number, interrupted: boolean): void {
+  if (json) {
+    io.out(JSON.stringify({ interrupted, seconds: (Date.now() - startedAt) / 1000, sources: results }));
+    return;
+  }
   io.out(`backfill: ${results.length} source${results.length === 1 ? "" : "s"} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   if (results.length) io.out(summaryTable(results).join("\n"));
 }
@@ -36,7 +40,7 @@ function printSummary(io: Io, results: readonly BackfillProgress[], startedAt: n
 export const backfillCommand: Command = {
   name: "backfill",
   summary: "initial or full resync of the flows, resumable, with a progress bar",
-  synopsis: "[--flow NAME] [--full]",
+  synopsis: "[--flow NAME] [--full] [--json]",
   details: [
     "Reads every record of the flows' origin types page by page and decides each one as the worker",
     "would (link, create, update, or nothing for records already in step). A checkpoint is kept per",
@@ -45,8 +49,9 @@ export const backfillCommand: Command = {
   optionHelp: [
     ["--flow NAME", `only this flow (${FLOWS.map((flow) => flow.name).join(", ")})`],
     ["--full", "forget the checkpoints and read everything again"],
+    ["--json", "the summary as one line of JSON { interrupted, seconds, sources } (progress stays on stderr)"],
   ],
-  options: { flow: { type: "string" }, full: { type: "boolean" } },
+  options: { flow: { type: "string" }, full: { type: "boolean" }, json: { type: "boolean" } },
   positionals: { min: 0, max: 0 },
   interruptible: true,
   async run({ values, environment, signal }, io) {
@@ -75,12 +80,12 @@ export const backfillCommand: Command = {
     } catch (error) {
       view.finish();
       if (!signal.aborted) throw error;
-      printSummary(io, [...latest.values()], startedAt);
+      printSummary(io, values.json === true, [...latest.values()], startedAt, true);
       io.err("backfill stopped after the current page; the next `syncctl backfill` resumes from there");
       return EXIT.interrupted;
     }
     view.finish();
-    printSummary(io, [...latest.values()], startedAt);
+    printSummary(io, values.json === true, [...latest.values()], startedAt, false);
     return EXIT.ok;
   },
 };

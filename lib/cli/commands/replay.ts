@@ -4,6 +4,9 @@ import { age, count, table } from "#lib/cli/format";
 import { FLOWS, flowNamed } from "#lib/flows/index";
 import { replayDeadLetters, type ReplaySummary } from "#lib/sync/replay";
 
+/** Long enough for a large dead-letter queue; a killed run's held messages come back after it. */
+const HOLD_SECONDS = 120;
+
 export function formatReplay(summary: ReplaySummary): string[] {
   const lines: string[] = [];
   const scope = summary.flow ? ` of flow ${summary.flow}` : "";
@@ -59,7 +62,16 @@ export const replayCommand: Command = {
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && !(/^\d+$/.test(limitText ?? "") && limit > 0)) throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
     const { queueUrl, deadLetterQueueUrl } = await environment();
-    const summary = await replayDeadLetters({ queueUrl, deadLetterQueueUrl, flow, limit, dryRun: values["dry-run"] === true, signal });
+    const summary = await replayDeadLetters({
+      queueUrl,
+      deadLetterQueueUrl,
+      flow,
+      limit,
+      dryRun: values["dry-run"] === true,
+      // Examined messages stay hidden while the run lasts and are released at its end (Ctrl+C included).
+      visibilityTimeoutSeconds: HOLD_SECONDS,
+      signal,
+    });
     if (values.json === true) io.out(JSON.stringify(summary));
     else io.out(formatReplay(summary).join("\n"));
     if (summary.interrupted) {

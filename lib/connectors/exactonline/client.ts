@@ -18,6 +18,7 @@ import {
   queryString,
   stringLiteral,
 } from "./odata";
+import type { ExactCallGovernor } from "./governor";
 import type { ExactRateLimit } from "./rate-limit";
 import { EXACT_RESOURCES, EXACT_SYNCED_RESOURCES, selectedFields, typeOfDeletedEntity } from "./resources";
 import type { ExactRecordType, ExactResource, ExactSyncedType } from "./resources";
@@ -39,6 +40,8 @@ export interface ExactConnectorConfig extends ExactOAuthConfig {
   onResponse?: (info: ExactResponseInfo) => void;
   /** The token store to use; by default the DynamoDB store built from this same config. */
   tokens?: ExactTokenStore;
+  /** The division's call budget shared by all workers: taken before every API call (not token requests). */
+  governor?: ExactCallGovernor;
 }
 
 /** One row of the sync API: the record and its row version. */
@@ -120,6 +123,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     now,
     onResponse: config.onResponse,
+    governor: config.governor,
   });
 
   const recordUrl = (resource: ExactResource, id: string, query = "") =>

@@ -1,12 +1,14 @@
 /**
  * One authorised call to Exact's REST API: bearer token from the shared token store (renewed
- * once on 401), `Accept: application/json`, a timeout, the rate-limit headers of every answer
- * recorded, and failures classified. Never sends the token to another origin (a `__next`
- * link pointing elsewhere is refused).
+ * once on 401), `Accept: application/json`, a timeout, a call taken from the governor's budget
+ * first (none is sent when it is spent), the rate-limit headers of every answer recorded and
+ * told to the governor, and failures classified. Never sends the token to another origin (a
+ * `__next` link pointing elsewhere is refused).
  */
 import { AuthorizationError, UnexpectedResponseError, classifyHttpFailure } from "../errors";
 import { exchange, tryParseBody } from "../http";
 import type { HttpExchange } from "../http";
+import type { ExactCallGovernor } from "./governor";
 import { mergeRateLimit, readRateLimitHeaders, waitForReset } from "./rate-limit";
 import type { ExactRateLimit } from "./rate-limit";
 import { errorBodySchema } from "./schemas";
@@ -28,6 +30,8 @@ export interface ExactTransportConfig {
   timeoutMs: number;
   now: () => number;
   onResponse?: (info: ExactResponseInfo) => void;
+  /** Shares Exact's call budget with every other worker; absent, calls are sent ungoverned. */
+  governor?: Pick<ExactCallGovernor, "acquire" | "observe">;
 }
 
 export interface SendOptions {
@@ -57,6 +61,8 @@ export function createExactTransport(config: ExactTransportConfig): ExactTranspo
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     if (options.returnRepresentation) headers.Prefer = "return=representation";
+    // Throws RateLimitedError, without calling Exact, when the minute's or the day's budget is spent.
+    await config.governor?.acquire();
     const answer = await exchange(
       url,
       { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) },
@@ -64,6 +70,8 @@ export function createExactTransport(config: ExactTransportConfig): ExactTranspo
     );
     const observed = readRateLimitHeaders(answer.response.headers);
     latest = mergeRateLimit(latest, observed);
+    // Exact's own count is a hint for the shared budget; failing to record it must not fail the call.
+    await config.governor?.observe(observed).catch(() => undefined);
     config.onResponse?.({ operation: answer.operation, status: answer.response.status, rateLimit: latest });
     return answer;
   }

@@ -21,6 +21,7 @@ interface Window {
 export class RateLimiter {
   private readonly minutely = new Map<string, Window>();
   private readonly daily = new Map<string, Window>();
+  private refusals = 0;
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -33,9 +34,13 @@ export class RateLimiter {
     const minute = this.window(this.minutely, key, now, MINUTE_MS);
     const day = this.window(this.daily, key, now, DAY_MS);
     if (day.used >= this.settings.perDay) {
+      this.refusals += 1;
       return { allowed: false, headers: { ...this.dailyHeaders(day), ...this.minutelyHeaders(minute) } };
     }
-    if (minute.used >= this.settings.perMinute) return { allowed: false, headers: this.minutelyHeaders(minute) };
+    if (minute.used >= this.settings.perMinute) {
+      this.refusals += 1;
+      return { allowed: false, headers: this.minutelyHeaders(minute) };
+    }
     minute.used += 1;
     day.used += 1;
     return { allowed: true, headers: { ...this.dailyHeaders(day), ...this.minutelyHeaders(minute) } };
@@ -50,9 +55,15 @@ export class RateLimiter {
     };
   }
 
+  /** Calls refused (429) since the start or the last reset. */
+  refused(): number {
+    return this.refusals;
+  }
+
   reset(): void {
     this.minutely.clear();
     this.daily.clear();
+    this.refusals = 0;
   }
 
   private window(windows: Map<string, Window>, key: string, now: number, length: number): Window {

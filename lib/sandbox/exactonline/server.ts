@@ -13,8 +13,6 @@ import { deliveryOptionsSchema, WebhookDeliverer } from "#lib/sandbox/common/del
 import { FaultInjector } from "#lib/sandbox/common/faults";
 import { createRouter, HttpError, sendJson, startHttpServer } from "#lib/sandbox/common/http";
 import { createApiCallGate, mountSandboxRoutes } from "#lib/sandbox/common/sandbox-routes";
-import { CallStats } from "#lib/sandbox/common/stats";
-import type { StatsSnapshot } from "#lib/sandbox/common/stats";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { recordUri } from "./api-guard";
 import type { ExactApp } from "./api-guard";
@@ -27,6 +25,8 @@ import { mountSandboxEmployeeRoutes } from "./routes-sandbox";
 import { mountSyncRoutes } from "./routes-sync";
 import { mountWebhookRoutes } from "./routes-webhooks";
 import { seedDemo } from "./seed";
+import { ExactCallStats } from "./stats";
+import type { ExactStatsSnapshot } from "./stats";
 import { ExactStore } from "./store";
 import { WebhookHub } from "./webhooks";
 
@@ -64,7 +64,7 @@ export interface ExactSandbox {
   redirectUri: string;
   /** Same as `POST /_sandbox/reset`. */
   reset(): void;
-  stats(): StatsSnapshot;
+  stats(): ExactStatsSnapshot;
   /** Resolves when every queued webhook delivery has finished (succeeded or given up). */
   drainDeliveries(): Promise<void>;
   /** Cancels pending deliveries and closes the server and its connections. */
@@ -74,7 +74,7 @@ export interface ExactSandbox {
 export async function startExactSandbox(input: ExactSandboxOptions = {}): Promise<ExactSandbox> {
   const options = optionsSchema.parse(input);
   const { division, now } = options;
-  const stats = new CallStats();
+  const stats = new ExactCallStats(() => rateLimiter.refused());
   const faults = new FaultInjector();
   const deliverer = new WebhookDeliverer(stats, options.delivery, options.random);
   const store = new ExactStore(division, now);
@@ -129,8 +129,8 @@ export async function startExactSandbox(input: ExactSandboxOptions = {}): Promis
     faultHeaders: (status) => (status === 429 ? rateLimiter.injectedLimitHeaders() : {}),
   });
   const server = await startHttpServer(
-    (req, res) => {
-      if (admit(req, res)) return router.handle(req, res);
+    async (req, res) => {
+      if (await admit(req, res)) await router.handle(req, res);
     },
     { port: options.port, host: options.host },
   );
