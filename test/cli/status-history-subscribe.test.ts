@@ -47,8 +47,13 @@ describe("syncctl status", () => {
     expect(status).toMatchObject({ queueDepth: 0, deadLetterDepth: 0, unsyncable: 1, unsyncableByFlow: { employees: 0, items: 1, contacts: 0 } });
     const linksByFlow = status.linksByFlow as Record<string, number>;
     expect(Object.keys(linksByFlow).sort()).toEqual(["contacts", "employees", "items"]);
-    for (const flow of ["employees", "items", "contacts"]) expect(linksByFlow[flow]).toBeGreaterThan(0);
-    expect(Array.isArray(status.lastErrors)).toBe(true);
+    // The demo: 2 employees; 3 items (one matched by orgNr, two created); 3 Exact contacts (one
+    // matched by email) plus one contact born in CRMOffice.
+    expect(linksByFlow).toEqual({ employees: 2, items: 3, contacts: 4 });
+    expect(status.lastErrors).toEqual([]);
+    const budget = status.exactBudget as { day: { used: number; limit: number } };
+    expect(budget.day.limit).toBe(Number(process.env.EXACT_CALLS_PER_DAY));
+    expect(budget.day.used).toBeGreaterThan(0);
   });
 
   it("shows a small aligned table for people", async () => {

@@ -3,6 +3,9 @@ import { documentClient, sqsClient } from "#lib/aws/clients";
 import type { Command } from "#lib/cli/command";
 import type { CliEnvironment } from "#lib/cli/environment";
 import { count, table } from "#lib/cli/format";
+import { exactGovernor } from "#lib/config/connectors";
+import { parseSettings } from "#lib/config/settings";
+import type { BudgetWindowUsage } from "#lib/connectors/exactonline/governor";
 import { FLOWS } from "#lib/flows/index";
 import { FailureLog, type Failure } from "#lib/links/failures";
 import { kinds } from "#lib/links/keys";
@@ -19,6 +22,8 @@ export interface StatusReport {
   unsyncableByFlow: Record<string, number>;
   /** The worker's latest failures, newest first. */
   lastErrors: Failure[];
+  /** Exact Online calls spent in this minute and today, of the budget the governor enforces. */
+  exactBudget: { minute: BudgetWindowUsage; day: BudgetWindowUsage };
   environment: string;
   tableName: string;
 }
@@ -36,12 +41,13 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
   const store = new LinkStore(db, environment.tableName);
   const perFlow = (kind: (flow: string) => string) =>
     Promise.all(FLOWS.map(async (flow) => [flow.name, await store.countKind(kind(flow.name))] as const)).then((entries) => Object.fromEntries(entries));
-  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors] = await Promise.all([
+  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget] = await Promise.all([
     perFlow(kinds.links),
     perFlow(kinds.unsyncable),
     queueDepth(environment.queueUrl),
     queueDepth(environment.deadLetterQueueUrl),
     new FailureLog(db, environment.tableName).recent(5),
+    exactGovernor(parseSettings(process.env)).usage(),
   ]);
   return {
     queueDepth: depth,
@@ -50,6 +56,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     unsyncable: Object.values(unsyncableByFlow).reduce((sum, n) => sum + n, 0),
     unsyncableByFlow,
     lastErrors,
+    exactBudget: { minute: budget.minute, day: budget.day },
     environment: environment.name,
     tableName: environment.tableName,
   };
@@ -67,7 +74,19 @@ export function formatStatus(report: StatusReport): string[] {
       ["left", "right", "right"],
     ),
   );
-  lines.push("", ...table([["queue", count(report.queueDepth)], ["dead letters", count(report.deadLetterDepth)]], ["left", "right"]));
+  const { minute, day } = report.exactBudget;
+  lines.push(
+    "",
+    ...table(
+      [
+        ["queue", count(report.queueDepth)],
+        ["dead letters", count(report.deadLetterDepth)],
+        ["Exact calls this minute", `${count(minute.used)} of ${count(minute.limit)}`],
+        ["Exact calls today", `${count(day.used)} of ${count(day.limit)}`],
+      ],
+      ["left", "right"],
+    ),
+  );
   if (report.deadLetterDepth > 0) lines.push("  (syncctl replay --dry-run lists them; syncctl replay moves them back)");
   lines.push("", "last errors");
   if (report.lastErrors.length === 0) lines.push("  none");
@@ -92,7 +111,8 @@ export const statusCommand: Command = {
   synopsis: "[--json]",
   details: [
     "Links per flow and unsyncable records (from the table), the events queue's depth (waiting, in flight",
-    "and delayed) and the dead-letter queue's, and the worker's five latest failures.",
+    "and delayed) and the dead-letter queue's, Exact Online calls spent this minute and today, and the",
+    "worker's five latest failures.",
   ],
   optionHelp: [["--json", "one line: a JSON object { queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors, … }"]],
   options: { json: { type: "boolean" } },
