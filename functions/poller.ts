@@ -3,10 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { documentClient } from "#lib/aws/clients";
-import { exactConfig } from "#lib/config/connectors";
-import { loadSecrets } from "#lib/config/secrets";
-import { settings } from "#lib/config/settings";
-import { createExactConnector } from "#lib/connectors/exactonline/client";
+import { connectorsFromEnvironment } from "#lib/config/connectors";
 import { enqueueChangeEvents } from "#lib/events/queue";
 import { CursorStore } from "#lib/links/cursors";
 import { LinkStore } from "#lib/links/store";
@@ -15,10 +12,10 @@ import { logger, metrics } from "#lib/telemetry/index";
 import { once } from "#lib/util/once";
 
 const deps = once(async (): Promise<ExactPollerDeps> => {
-  const config = settings();
+  const { settings: config, exactonline } = await connectorsFromEnvironment(process.env, { reportBudget: true });
   const db = documentClient();
   return {
-    exact: createExactConnector(exactConfig(config, await loadSecrets(), { reportBudget: true })),
+    exact: exactonline,
     cursors: new CursorStore(db, config.TABLE_NAME),
     store: new LinkStore(db, config.TABLE_NAME),
     division: config.EXACT_DIVISION,

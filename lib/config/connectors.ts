@@ -2,8 +2,10 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { CrmOfficeConnectorConfig } from "#lib/connectors/crmoffice/client";
 import type { ExactConnectorConfig } from "#lib/connectors/exactonline/client";
 import { createExactGovernor, type ExactBudgetUsage, type ExactCallGovernor } from "#lib/connectors/exactonline/governor";
-import type { Secrets } from "#lib/config/secrets";
-import type { Settings } from "#lib/config/settings";
+import { loadSecrets, type Secrets } from "#lib/config/secrets";
+import { parseSettings, type Settings } from "#lib/config/settings";
+import { createCrmOfficeConnector, type CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import { createExactConnector, type ExactConnector } from "#lib/connectors/exactonline/client";
 import { metrics } from "#lib/telemetry/index";
 
 type ConnectorSettings = Pick<Settings, "EXACT_BASE_URL" | "EXACT_DIVISION" | "EXACT_CLIENT_ID" | "EXACT_REDIRECT_URI" | "TABLE_NAME" | "CRMOFFICE_BASE_URL" | "CRMOFFICE_CLIENT_ID"> &
@@ -72,4 +74,26 @@ function reportExactBudget(usage: ExactBudgetUsage): void {
 
 export function crmOfficeConfig(settings: ConnectorSettings, secrets: Pick<Secrets, "CRMOFFICE_CLIENT_SECRET">): CrmOfficeConnectorConfig {
   return { baseUrl: settings.CRMOFFICE_BASE_URL, clientId: settings.CRMOFFICE_CLIENT_ID, clientSecret: secrets.CRMOFFICE_CLIENT_SECRET, timeoutMs: settings.HTTP_TIMEOUT_MS };
+}
+
+export interface EnvironmentConnectors {
+  settings: Settings;
+  secrets: Secrets;
+  exactonline: ExactConnector;
+  crmoffice: CrmOfficeConnector;
+}
+
+/**
+ * Both connectors as every part of the product builds them (worker, poller, backfill, syncctl,
+ * the local stack), from the settings and secrets of `env`.
+ */
+export async function connectorsFromEnvironment(env: NodeJS.ProcessEnv = process.env, options: ExactConfigOptions = {}): Promise<EnvironmentConnectors> {
+  const settings = parseSettings(env);
+  const secrets = await loadSecrets(env);
+  return {
+    settings,
+    secrets,
+    exactonline: createExactConnector(exactConfig(settings, secrets, options)),
+    crmoffice: createCrmOfficeConnector(crmOfficeConfig(settings, secrets)),
+  };
 }

@@ -6,16 +6,10 @@ import { callback as exactAuthorizationCallback, start as exactAuthorizationStar
 import { handler as health } from "#functions/health";
 import { handler as poller } from "#functions/poller";
 import { handler as worker } from "#functions/worker";
-import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
-import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore, type ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
-import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
-import { loadSecrets } from "#lib/config/secrets";
-import { parseSettings } from "#lib/config/settings";
-import { documentClient } from "#lib/aws/clients";
-import { CursorStore } from "#lib/links/cursors";
+import { connectorsFromEnvironment, exactConfig } from "#lib/config/connectors";
 import { runBackfill } from "#lib/sync/backfill";
-import { syncContext } from "#lib/sync/context";
+import { backfillDeps } from "#lib/sync/context";
 import { subscribeWebhooks } from "#lib/sync/subscriptions";
 import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
 import { startHttpApi } from "#lib/local/http-api";
@@ -140,8 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CRMOFFICE_WEBHOOK_SECRET: CRMOFFICE_SANDBOX.webhookSecret,
     };
     Object.assign(process.env, env);
-    const connectorSettings = parseSettings(process.env);
-    const secrets = await loadSecrets(process.env);
+    const { settings: connectorSettings, secrets, exactonline, crmoffice } = await connectorsFromEnvironment();
     await authorizeExact(exactConfig(connectorSettings, secrets));
 
     const workerSource = startSqsEventSource({
@@ -155,9 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => workerSource.stop());
 
-    const exact = createExactConnector(exactConfig(connectorSettings, secrets));
-    const crm = createCrmOfficeConnector(crmOfficeConfig(connectorSettings, secrets));
-    await subscribeWebhooks({ exactonline: exact, crmoffice: crm }, api.url, secrets.CRMOFFICE_WEBHOOK_SECRET);
+    await subscribeWebhooks({ exactonline, crmoffice }, api.url, secrets.CRMOFFICE_WEBHOOK_SECRET);
 
     // The first poll places the feeds' cursors at their ends; what existed before is the backfill's.
     await poller({}, createLambdaContext({ functionName: "poller" }));
@@ -169,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The demo's records existed before the subscriptions: an initial sync links them.
     if (seed === "demo") {
-      await runBackfill({ ctx: await syncContext(), exactonline: exact, crmoffice: crm, cursors: new CursorStore(documentClient(), prefix), division: connectorSettings.EXACT_DIVISION });
+      await runBackfill(await backfillDeps());
     }
 
     return {

@@ -4,14 +4,8 @@
  * sandboxes that act from the outside.
  */
 import { documentClient } from "#lib/aws/clients";
-import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
-import { loadSecrets } from "#lib/config/secrets";
-import { parseSettings } from "#lib/config/settings";
-import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
-import { createExactConnector } from "#lib/connectors/exactonline/client";
-import { CursorStore } from "#lib/links/cursors";
 import { runBackfill, type BackfillOptions, type BackfillProgress } from "#lib/sync/backfill";
-import { syncContext } from "#lib/sync/context";
+import { backfillDeps } from "#lib/sync/context";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
 import type { RecordRef } from "#lib/links/store";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "#lib/local/stack";
@@ -53,21 +47,7 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     exact: await exactUser(stack.urls.exactonline),
     crm: await crmUser(stack.urls.crmoffice),
     history: (record) => log.history(record),
-    backfill: async (backfillOptions) => {
-      const ctx = await syncContext();
-      const config = parseSettings(process.env);
-      const secrets = await loadSecrets(process.env);
-      return runBackfill(
-        {
-          ctx,
-          exactonline: createExactConnector(exactConfig(config, secrets)),
-          crmoffice: createCrmOfficeConnector(crmOfficeConfig(config, secrets)),
-          cursors: new CursorStore(documentClient(), stack.tableName),
-          division: config.EXACT_DIVISION,
-        },
-        backfillOptions,
-      );
-    },
+    backfill: async (backfillOptions) => runBackfill(await backfillDeps(), backfillOptions),
     settled: async (quietMs = 2_500) => {
       let previous = snapshot();
       let stableSince = Date.now();

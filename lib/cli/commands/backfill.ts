@@ -1,14 +1,11 @@
-import { documentClient } from "#lib/aws/clients";
 import { EXIT, stringOption, type Command } from "#lib/cli/command";
-import { cliConnectors } from "#lib/cli/connectors";
 import { UsageError } from "#lib/cli/errors";
 import { count, table } from "#lib/cli/format";
 import type { Io } from "#lib/cli/io";
 import { BackfillProgressView, DECISION_ORDER, sourceName } from "#lib/cli/progress";
 import { FLOWS, flowNamed } from "#lib/flows/index";
-import { CursorStore } from "#lib/links/cursors";
 import { backfillSources, runBackfill, type BackfillProgress } from "#lib/sync/backfill";
-import { syncContext } from "#lib/sync/context";
+import { backfillDeps } from "#lib/sync/context";
 
 export function summaryTable(results: readonly BackfillProgress[]): string[] {
   const kinds = DECISION_ORDER.filter((kind) => results.some((result) => result.decisions[kind]));
@@ -58,15 +55,8 @@ export const backfillCommand: Command = {
     const flow = stringOption(values, "flow");
     if (flow !== undefined && !flowNamed(flow)) throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
     const flows = flow === undefined ? FLOWS : FLOWS.filter((known) => known.name === flow);
-    const { tableName } = await environment();
-    const connectors = await cliConnectors();
-    const deps = {
-      ctx: await syncContext(),
-      exactonline: connectors.exactonline,
-      crmoffice: connectors.crmoffice,
-      cursors: new CursorStore(documentClient(), tableName),
-      division: connectors.settings.EXACT_DIVISION,
-    };
+    await environment();
+    const deps = await backfillDeps();
 
     const startedAt = Date.now();
     const latest = new Map<string, BackfillProgress>();

@@ -1,5 +1,5 @@
 import type { Command } from "#lib/cli/command";
-import { cliConnectors } from "#lib/cli/connectors";
+import { connectorsFromEnvironment } from "#lib/config/connectors";
 import { UsageError } from "#lib/cli/errors";
 import { subscribeWebhooks } from "#lib/sync/subscriptions";
 
@@ -20,7 +20,7 @@ export const subscribeCommand: Command = {
   async run({ values, environment }, io) {
     const { apiUrl } = await environment();
     if (!apiUrl) throw new UsageError("--api-url URL is required: the stack has no HttpApiUrl output");
-    const connectors = await cliConnectors();
+    const connectors = await connectorsFromEnvironment();
     const result = await subscribeWebhooks(connectors, apiUrl, connectors.secrets.CRMOFFICE_WEBHOOK_SECRET);
     if (values.json === true) {
       io.out(JSON.stringify({ apiUrl, ...result }));
