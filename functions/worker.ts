@@ -11,7 +11,6 @@ import { syncContext } from "#lib/sync/context";
 import { createBatchProcessor, createRecordHandler } from "#lib/sync/worker";
 import { logger, metrics } from "#lib/telemetry/index";
 
-const processor = createBatchProcessor();
 const handleRecord = createRecordHandler({
   context: syncContext,
   requeue: (event, delaySeconds) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event, delaySeconds),
@@ -19,9 +18,17 @@ const handleRecord = createRecordHandler({
   maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 5),
 });
 
-/** SQS event source with ReportBatchItemFailures: only the failed messages come back. */
+/**
+ * SQS event source with ReportBatchItemFailures: only the failed messages come back.
+ *
+ * A BatchProcessor keeps the batch it is working on (its records, failures and successes) in
+ * its own fields, so each invocation gets its own: one instance shared by invocations that
+ * overlap in one process (the local stack runs several pollers in one process) mixed their
+ * batches up, reporting one batch's failures in another's answer, so failed messages were
+ * deleted as if handled, and lost.
+ */
 export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, handleRecord, processor, { context }),
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, handleRecord, createBatchProcessor(), { context }),
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

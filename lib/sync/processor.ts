@@ -38,7 +38,16 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   const ref: RecordRef = { side: event.system, type: event.recordType, id: event.recordId };
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
   // A backfill has just read the record from a sync page, and passes it in to spare the call.
-  const source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
+  let source: SystemRecord | null;
+  try {
+    source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
+  } catch (error) {
+    // The system sent the record in a shape that breaks its schema: reading it again gives the
+    // same answer, so retries (and in the end a dead letter) would help nobody. It is recorded
+    // as unsyncable, with the reason, until an edit repairs it and its next change is seen.
+    if (!(error instanceof UnexpectedResponseError)) throw error;
+    return recordBrokenSource(event, ref, `${error.system} sent a record that breaks its schema: ${error.message}`, ctx);
+  }
   const { references, unsyncableIn } = await ctx.store.recordState(ref);
   const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
   // An unlinked record joins only flows that carry new records from its side to the other.
@@ -61,6 +70,19 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
     if (outcome.kind === "unsyncable") await ctx.store.markUnsyncable(flow.name, ref, outcome.reason ?? "");
     else if (unsyncableIn.includes(flow.name)) await ctx.store.clearUnsyncable(flow.name, ref);
     decisions.push(await ctx.log.append(stamp(flow.name, outcome)));
+  }
+  return decisions;
+}
+
+/** Unsyncable in every flow the record is linked in or could join, each decision logged. */
+async function recordBrokenSource(event: ChangeEvent, ref: RecordRef, reason: string, ctx: SyncContext): Promise<LoggedDecision[]> {
+  const { references } = await ctx.store.recordState(ref);
+  const linked = references.map((reference) => reference.flow);
+  const flows = linked.length > 0 ? linked : flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))).map((flow) => flow.name);
+  const decisions: LoggedDecision[] = [];
+  for (const flow of flows) {
+    await ctx.store.markUnsyncable(flow, ref, reason);
+    decisions.push(await ctx.log.append({ kind: "unsyncable", reason, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId }));
   }
   return decisions;
 }

@@ -44,8 +44,8 @@ export function createRecordHandler(deps: WorkerDeps) {
   return async (record: SQSRecord): Promise<void> => {
     const event = parseEvent(record);
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-    // Every line logged while this change is handled carries its correlation id.
-    logger.appendKeys({ correlationId: event.correlationId });
+    // Records of a batch run in parallel, so the correlation id goes into each line itself
+    // (appended logger keys would leak from one record's lines into another's).
     try {
       for (const decision of await processChange(event, await deps.context())) reportDecision(decision);
     } catch (error) {
@@ -62,14 +62,12 @@ export function createRecordHandler(deps: WorkerDeps) {
         }
         await deps
           .recordFailure({ ...failure, record: { side: event.system, type: event.recordType, id: event.recordId } })
-          .catch((recordError: unknown) => logger.warn("could not record the failure", { reason: (recordError as Error).message }));
+          .catch((recordError: unknown) => logger.warn("could not record the failure", { correlationId: event.correlationId, reason: (recordError as Error).message }));
         throw error;
       }
       await deps.requeue(event, waitSeconds);
       logger.info("change postponed", { correlationId: event.correlationId, waitSeconds, reason: (error as Error).message });
       metrics.addMetric("Postponed", MetricUnit.Count, 1);
-    } finally {
-      logger.removeKeys(["correlationId"]);
     }
   };
 }

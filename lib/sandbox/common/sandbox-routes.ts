@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import type { FaultInjector, FaultStatus } from "./faults";
+import { MAX_FAULT_DELAY_MS, type FaultInjector, type FaultStatus } from "./faults";
 import { readBody, sendEmpty, sendJson } from "./http";
 import type { Router } from "./http";
 import type { CallStats } from "./stats";
@@ -16,12 +16,15 @@ export type ErrorBodyFactory = (status: number, message: string) => unknown;
 
 const faultSpecSchema = z
   .object({
-    status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+    status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
     times: z.number().int().min(1),
     method: z.string().min(1).optional(),
     path: z.string().min(1).optional(),
+    /** A slow system: hold the call this long, then fail it with `status` or, without one, serve it. */
+    delayMs: z.number().int().min(0).max(MAX_FAULT_DELAY_MS).optional(),
   })
-  .strict();
+  .strict()
+  .refine((spec) => spec.status !== undefined || spec.delayMs !== undefined, { message: "a fault needs a status, a delayMs or both" });
 
 const MAX_CONTROL_BODY_BYTES = 16 * 1024;
 
@@ -75,10 +78,22 @@ export interface ApiCallGateOptions {
 
 /**
  * Runs before any routing: counts the call (not `/_sandbox/` ones) and answers an armed
- * fault at once. Returns false when it has answered, true when the call should proceed.
- * An injected fault never reaches rate limiting, so it is not charged to any budget.
+ * fault. Returns false when it has answered, true when the call should proceed: at once, or
+ * as a promise when an injected delay holds the call first. A delayed call is served even if
+ * its caller gave up waiting meanwhile (as a slow server does: the work lands, the answer is
+ * lost). An injected fault never reaches rate limiting, so it is not charged to any budget.
  */
-export function createApiCallGate(options: ApiCallGateOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createApiCallGate(options: ApiCallGateOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+  const answer = (req: IncomingMessage, res: ServerResponse, status: FaultStatus): false => {
+    const headers = {
+      ...(status === 429 ? { "Retry-After": "1" } : {}),
+      ...options.faultHeaders?.(status),
+    };
+    // Drain the request body so the connection can be reused after the early answer.
+    req.resume();
+    sendJson(res, status, options.errorBody(status, faultMessage(status)), headers);
+    return false;
+  };
   return (req, res) => {
     const path = new URL(req.url ?? "/", "http://sandbox").pathname;
     if (path.startsWith(SANDBOX_PREFIX)) return true;
@@ -86,14 +101,9 @@ export function createApiCallGate(options: ApiCallGateOptions): (req: IncomingMe
     options.stats.countCall(method, path);
     const fault = options.faults.take(method, path);
     if (!fault) return true;
-    const headers = {
-      ...(fault.status === 429 ? { "Retry-After": "1" } : {}),
-      ...options.faultHeaders?.(fault.status),
-    };
-    // Drain the request body so the connection can be reused after the early answer.
-    req.resume();
-    sendJson(res, fault.status, options.errorBody(fault.status, faultMessage(fault.status)), headers);
-    return false;
+    const { status, delayMs } = fault;
+    if (!delayMs) return status === undefined ? true : answer(req, res, status);
+    return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => (status === undefined ? true : answer(req, res, status)));
   };
 }
 

@@ -110,7 +110,7 @@ export async function startCrmOfficeSandbox(options: CrmOfficeSandboxOptions = {
 
   const server = await startHttpServer(
     async (req, res) => {
-      if (passesGate(req, res)) await router.handle(req, res);
+      if (await passesGate(req, res)) await router.handle(req, res);
     },
     { port: settings.port, host: settings.host },
   );
