@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     // deploy/ holds CommonJS that the Serverless Framework require()s.
     files: ["deploy/**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly", __dirname: "readonly" } },
   },
   {
     rules: {

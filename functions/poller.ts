@@ -2,7 +2,7 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { connectorsFromEnvironment } from "#lib/config/connectors";
 import { enqueueChangeEvents } from "#lib/events/queue";
 import { CursorStore } from "#lib/links/cursors";

@@ -3,7 +3,7 @@ import { processPartialResponse } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { settings } from "#lib/config/settings";
 import { FailureLog } from "#lib/links/failures";
 import { enqueueChangeEvent } from "#lib/events/queue";

@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import type { BuildOptions, Metafile } from "esbuild";
+import { createRequire } from "node:module";
+import type { BuildOptions, Metafile, Plugin } from "esbuild";
 import { median, round, type BundleFigures } from "./report";
 
 const run = promisify(execFile);
@@ -48,7 +49,7 @@ export function readFunctionHandlers(serverlessYml: string): FunctionHandler[] {
 }
 
 /** esbuild options from serverless.yml's `custom.esbuild` (the keys it uses), as serverless-esbuild passes them. */
-export function readEsbuildOptions(serverlessYml: string): BuildOptions & { outputFileExtension: string } {
+export function readEsbuildOptions(serverlessYml: string): BuildOptions & { outputFileExtension: string; pluginsFile?: string } {
   const block = /^ {2}esbuild:\s*$([\s\S]*?)(?=^ {0,2}\S)/m.exec(serverlessYml)?.[1];
   if (!block) throw new ServerlessConfigError("serverless.yml has no custom.esbuild section");
   const scalar = (key: string) => new RegExp(`^ {4}${key}:\\s*(.+?)\\s*$`, "m").exec(block)?.[1]?.replace(/^["']|["']$/g, "");
@@ -71,6 +72,7 @@ export function readEsbuildOptions(serverlessYml: string): BuildOptions & { outp
     external: exclude,
     platform: "node",
     outputFileExtension: scalar("outputFileExtension") ?? ".js",
+    ...(scalar("plugins") ? { pluginsFile: scalar("plugins") } : {}),
   };
 }
 
@@ -86,13 +88,15 @@ export async function measureBundles({ root, imports }: BundleOptions): Promise<
   const { build } = await import("esbuild");
   const yml = await readFile(join(root, "serverless.yml"), "utf8");
   const functions = readFunctionHandlers(yml);
-  const { outputFileExtension, ...options } = readEsbuildOptions(yml);
+  const { outputFileExtension, pluginsFile, ...options } = readEsbuildOptions(yml);
+  // serverless-esbuild loads `plugins:` as a CommonJS file exporting an array of plugins.
+  const plugins = pluginsFile ? (createRequire(join(root, "package.json"))(resolve(root, pluginsFile)) as Plugin[]) : [];
   const outdir = await mkdtemp(join(tmpdir(), "bench-bundles-"));
   try {
     const byFile = new Map<string, Omit<BundleFigures, "handler">>();
     for (const file of new Set(functions.map((fn) => fn.file))) {
       const outfile = join(outdir, `${file.replaceAll("/", "_")}${outputFileExtension}`);
-      const { metafile } = await build({ ...options, absWorkingDir: root, entryPoints: [resolve(root, `${file}.ts`)], outfile, logLevel: "silent", metafile: true });
+      const { metafile } = await build({ ...options, plugins, absWorkingDir: root, entryPoints: [resolve(root, `${file}.ts`)], outfile, logLevel: "silent", metafile: true });
       const bytes = (await stat(outfile)).size;
       const samples: number[] = [];
       for (let index = 0; index < imports; index++) samples.push(await coldImportMs(outfile));

@@ -18,7 +18,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { handler } from "#functions/webhook-exactonline";
-import { sqsClient } from "#lib/aws/clients";
+import { sqsClient } from "#lib/aws/sqs";
 import { createLambdaContext } from "#lib/local/lambda-context";
 import { startHttpApi } from "#lib/local/http-api";
 import { LOCAL_ACCOUNT_ID } from "#lib/local/local-aws";

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { sqsClient } from "#lib/aws/clients";
+import { sqsClient } from "#lib/aws/sqs";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
 
 /** SQS's own bounds: 10 messages a batch, 900 s of delay. */

@@ -1,6 +1,6 @@
 /**
  * The AWS services the product uses, on this machine: DynamoDB Local and the SQS emulator, and
- * the environment that points the AWS SDK at them (lib/aws/clients.ts reads nothing else).
+ * the environment that points the AWS SDK at them (lib/aws/dynamodb.ts and lib/aws/sqs.ts read nothing else).
  */
 import { startDynamoDbLocal } from "./dynamodb-local";
 import { LOCAL_AWS_REGION, LOCAL_CREDENTIALS } from "./local-aws";
@@ -43,7 +43,7 @@ export async function startInfrastructure({ dynamoPort, sqsPort, host = "127.0.0
 /**
  * Points every AWS SDK client created afterwards in this process at the local services, with
  * the local region and dummy credentials (the emulators accept any). Call it before the first
- * client is created: lib/aws/clients.ts creates its clients once per process.
+ * client is created: lib/aws/dynamodb.ts and lib/aws/sqs.ts create their clients once per process.
  */
 export function useLocalAws({ dynamoEndpoint, sqsEndpoint }: { dynamoEndpoint: string; sqsEndpoint: string }): void {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;

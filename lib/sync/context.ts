@@ -1,4 +1,4 @@
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { connectorsFromEnvironment } from "#lib/config/connectors";
 import { CursorStore } from "#lib/links/cursors";
 import { LinkStore } from "#lib/links/store";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
-import { sqsClient } from "#lib/aws/clients";
+import { sqsClient } from "#lib/aws/sqs";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
 import { enqueueChangeEvent } from "#lib/events/queue";
 import { FLOWS, flowNamed } from "#lib/flows/index";

@@ -1,7 +1,8 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient, sqsClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
+import { sqsClient } from "#lib/aws/sqs";
 import { RateLimitedError } from "#lib/connectors/errors";
 import { createExactGovernor, type ExactCallGovernor } from "#lib/connectors/exactonline/governor";
 import { FailureLog } from "#lib/links/failures";

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { crmOfficeConfig, exactConfig } from "#lib/config/connectors";
 import { loadSecrets } from "#lib/config/secrets";
 import { parseSettings } from "#lib/config/settings";

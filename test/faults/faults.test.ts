@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { FailureLog } from "#lib/links/failures";
 import { replayDeadLetters } from "#lib/sync/replay";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { tokenItemKey } from "#lib/connectors/exactonline/tokens";
 import type { LocalStack } from "#lib/local/stack";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler as crmOfficeWebhook } from "#functions/webhook-crmoffice";
 import { handler as exactWebhook } from "#functions/webhook-exactonline";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";

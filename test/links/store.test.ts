@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { LinkConflictError, LinkStore, type RecordRef } from "#lib/links/store";
 import { SyncLog } from "#lib/links/sync-log";
 import { kinds } from "#lib/links/keys";

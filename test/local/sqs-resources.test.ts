@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqsClient } from "#lib/aws/clients";
+import { sqsClient } from "#lib/aws/sqs";
 import { createQueues } from "#lib/local/resources";
 import { startSqsEmulator } from "#lib/local/sqs-emulator";
 import { uniqueName, useTestAws } from "../support/aws";

@@ -3,7 +3,7 @@
  * sandboxes and the webhook API on free ports, and the product's handlers, plus users of both
  * sandboxes that act from the outside.
  */
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { runBackfill, type BackfillOptions, type BackfillProgress } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";

@@ -1,4 +1,4 @@
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import type { Command } from "#lib/cli/command";
 import { UsageError } from "#lib/cli/errors";
 import { table } from "#lib/cli/format";

@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { documentClient, sqsClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
+import { sqsClient } from "#lib/aws/sqs";
 import type { Command } from "#lib/cli/command";
 import type { CliEnvironment } from "#lib/cli/environment";
 import { count, table } from "#lib/cli/format";

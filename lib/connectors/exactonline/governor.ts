@@ -14,7 +14,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { RateLimitedError } from "#lib/connectors/errors";
 import type { ExactRateLimit, RateLimitWindow } from "#lib/connectors/exactonline/rate-limit";
 import { TTL_ATTRIBUTE } from "#lib/store/table";

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { AuthorizationError, TransientError, classifyHttpFailure } from "../errors";
 import { exchange, parseBody, tryParseBody } from "../http";
 import { tokenErrorSchema, tokenResponseSchema } from "./schemas";

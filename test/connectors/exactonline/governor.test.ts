@@ -7,7 +7,7 @@
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { RateLimitedError } from "#lib/connectors/errors";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { budgetKey, createExactGovernor, type ExactBudgetUsage, type ExactGovernorConfig } from "#lib/connectors/exactonline/governor";

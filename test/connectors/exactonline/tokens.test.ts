@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { documentClient } from "#lib/aws/clients";
+import { documentClient } from "#lib/aws/dynamodb";
 import { AuthorizationError, TransientError } from "#lib/connectors/errors";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore, tokenItemKey } from "#lib/connectors/exactonline/tokens";
