@@ -48,16 +48,20 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
     if (!(error instanceof UnexpectedResponseError)) throw error;
     return recordBrokenSource(event, ref, `${error.system} sent a record that breaks its schema: ${error.message}`, ctx);
   }
-  const { references, unsyncableIn } = await ctx.store.recordState(ref);
+  const stamp = (flow: string, outcome: Outcome): Decision => ({ ...outcome, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId });
+  let state = await ctx.store.recordState(ref);
+  if (state.references.length === 0 && source) {
+    const adoption = await adoptPendingCreate(ref, source, ctx);
+    if (adoption) return [await ctx.log.append(stamp(adoption.flow, adoption.outcome))];
+    // The create that made this record may have completed its link (reference written, pending
+    // entry removed, in one transaction) between the two reads: read again, now that none is pending.
+    state = await ctx.store.recordState(ref);
+  }
+  const { references, unsyncableIn } = state;
   const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
   // An unlinked record joins only flows that carry new records from its side to the other.
   const flows = linkedFlows.length > 0 ? linkedFlows : source ? flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))) : [];
 
-  const stamp = (flow: string, outcome: Outcome): Decision => ({ ...outcome, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId });
-  if (references.length === 0 && source) {
-    const adoption = await adoptPendingCreate(ref, source, ctx);
-    if (adoption) return [await ctx.log.append(stamp(adoption.flow, adoption.outcome))];
-  }
   if (flows.length === 0) {
     const reason = source ? "no flow carries this record type from this side" : "record is gone and was not linked";
     return [await ctx.log.append(stamp("-", { kind: "ignored", reason }))];
