@@ -5,6 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { AuthorizationError, ClientRequestError, RateLimitedError, TransientError } from "#lib/connectors/errors";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
+import { toSystemRecord } from "#lib/connectors/crmoffice/mappers";
+import { CRMOFFICE_RESOURCES } from "#lib/connectors/crmoffice/resources";
+import { contactSchema } from "#lib/connectors/crmoffice/schemas";
 import type { SystemRecord } from "#lib/connectors/types";
 import companyFixture from "#lib/connectors/crmoffice/fixtures/company.json";
 import contactFixture from "#lib/connectors/crmoffice/fixtures/contact.json";
@@ -143,18 +146,8 @@ describe("records", () => {
 
   it("updates with a full-replacement PUT that keeps every untouched field of `current`", async () => {
     const { connector, apiCalls } = connectorWith((call) => jsonResponse(200, { ...contactFixture, ...(bodyOf(call) as object) }));
-    const current: SystemRecord = {
-      id: "c-0001",
-      modifiedAt: "2024-03-04T09:15:30.000Z",
-      fields: {
-        givenName: "Kari",
-        familyName: "Nordmann",
-        email: "kari.nordmann@example.com",
-        directPhone: "+47 00 00 00 01",
-        mobilePhone: null,
-        "company.id": "co-0001",
-      },
-    };
+    // The record as the connector reads it (the mapper's own test pins this shape).
+    const current: SystemRecord = toSystemRecord(CRMOFFICE_RESOURCES.contact, contactSchema.parse(contactFixture));
     const updated = await connector.update("contact", "c-0001", { mobilePhone: "+47 00 00 00 09" }, current);
     expect(apiCalls().map((call) => `${call.method} ${call.url.pathname}`)).toEqual(["PUT /contacts/c-0001"]);
     expect(bodyOf(apiCalls()[0])).toEqual({
