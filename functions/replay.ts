@@ -9,7 +9,10 @@ import { logger } from "#lib/telemetry/index";
 /** `{ "flow"?: "items", "limit"?: 50, "dryRun"?: true }`; an empty invocation replays everything. */
 export const ReplayRequestSchema = z
   .object({
-    flow: z.string().refine((name) => flowNamed(name) !== undefined, { message: "unknown flow" }).optional(),
+    flow: z
+      .string()
+      .refine((name) => flowNamed(name) !== undefined, { message: "unknown flow" })
+      .optional(),
     limit: z.number().int().positive().optional(),
     dryRun: z.boolean().optional(),
   })
@@ -31,7 +34,9 @@ export class InvalidReplayRequestError extends Error {
 export const handler = middy(async (event: unknown, context: Context): Promise<ReplaySummary> => {
   const request = ReplayRequestSchema.safeParse(event ?? {});
   if (!request.success) {
-    throw new InvalidReplayRequestError(`invalid request: ${request.error.issues.map((issue) => `${issue.path.join(".") || "(event)"} ${issue.message}`).join("; ")}`);
+    throw new InvalidReplayRequestError(
+      `invalid request: ${request.error.issues.map((issue) => `${issue.path.join(".") || "(event)"} ${issue.message}`).join("; ")}`,
+    );
   }
   const env = EnvironmentSchema.parse(process.env);
   const remainingMs = context.getRemainingTimeInMillis();

@@ -27,8 +27,8 @@ const handleRecord = createRecordHandler({
  * batches up, reporting one batch's failures in another's answer, so failed messages were
  * deleted as if handled, and lost.
  */
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, handleRecord, createBatchProcessor(), { context }),
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, handleRecord, createBatchProcessor(), { context }),
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

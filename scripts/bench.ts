@@ -37,10 +37,15 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 }) as typeof process.stdout.write;
 
 const started = performance.now();
-const progress = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+const progress = (message: string) =>
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
 
 try {
-  const result = await runBench({ ...(args.includes("--quick") ? QUICK_RUN : FULL_RUN), root: fileURLToPath(new URL("..", import.meta.url)), progress });
+  const result = await runBench({
+    ...(args.includes("--quick") ? QUICK_RUN : FULL_RUN),
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    progress,
+  });
   process.stdout.write(`\n${formatReport(result)}\n`);
   if (args.includes("--json")) process.stdout.write(`${toJson(result)}\n`);
   process.exit(0);

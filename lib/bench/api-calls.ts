@@ -15,7 +15,19 @@
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { runBackfill } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
-import { add, countKinds, directionOf, NO_CALLS, sourceOf, splitCycle, SYSTEMS, targetOf, type CycleCalls, type Direction, type KindCounts } from "./calls";
+import {
+  add,
+  countKinds,
+  directionOf,
+  NO_CALLS,
+  sourceOf,
+  splitCycle,
+  SYSTEMS,
+  targetOf,
+  type CycleCalls,
+  type Direction,
+  type KindCounts,
+} from "./calls";
 import { pollUntil } from "./driver";
 import { round, type BackfillDetail, type PerChangeCalls, type PerEchoCalls } from "./report";
 import { productCalls, type BenchStack, type LinkedPair } from "./stack";
@@ -48,12 +60,19 @@ export async function measureChangeCycles(bench: BenchStack, pairs: readonly Lin
     const before = bench.stats();
     bench.trace.clear();
     await editPair(bench, pair, direction, lastName);
-    const seen = await pollUntil(async () => (await lastNameOnTarget(bench, pair, direction)) === lastName, { everyMs: 20, timeoutMs: 30_000 });
+    const seen = await pollUntil(async () => (await lastNameOnTarget(bench, pair, direction)) === lastName, {
+      everyMs: 20,
+      timeoutMs: 30_000,
+    });
     if (!seen) throw new ChangeNotSyncedError(`change ${index} (${direction}) did not reach the other side within 30 s`);
     await bench.quiet();
     const after = bench.stats();
     const traced = bench.trace.taken();
-    const counted = productCalls(before, after, traced.filter((call) => call.driver));
+    const counted = productCalls(
+      before,
+      after,
+      traced.filter((call) => call.driver),
+    );
     const split = splitCycle(direction, traced);
     const tracedTotal = SYSTEMS.reduce((sum, system) => sum + total(add(split.change[system], split.echo[system])), 0);
     const countedTotal = SYSTEMS.reduce((sum, system) => sum + total(countKinds(counted[system])), 0);
@@ -74,10 +93,18 @@ export function averageCycles(cycles: readonly CycleCalls[]): { perChange: PerCh
   const sourceReads = cycles.reduce((acc, cycle) => acc + cycle.change[sourceOf(cycle.direction)].reads, 0);
   const partnerReads = cycles.reduce((acc, cycle) => acc + cycle.change[targetOf(cycle.direction)].reads, 0);
   const changes = Math.max(1, cycles.length);
-  const echoes = Math.max(1, cycles.reduce((acc, cycle) => acc + cycle.echoes, 0));
+  const echoes = Math.max(
+    1,
+    cycles.reduce((acc, cycle) => acc + cycle.echoes, 0),
+  );
   const per = (counts: KindCounts, n: number) => ({ reads: round(counts.reads / n), writes: round(counts.writes / n) });
   return {
-    perChange: { ...per(changeAll, changes), exact: per(changeExact, changes), sourceReads: round(sourceReads / changes), partnerReads: round(partnerReads / changes) },
+    perChange: {
+      ...per(changeAll, changes),
+      exact: per(changeExact, changes),
+      sourceReads: round(sourceReads / changes),
+      partnerReads: round(partnerReads / changes),
+    },
     perEcho: { ...per(echoAll, echoes), exact: per(echoExact, echoes) },
   };
 }
@@ -89,7 +116,12 @@ export async function seedExactContacts(bench: BenchStack, count: number, concur
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const index = next++;
-        await bench.exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Backfill", LastName: `Record ${index}`, Email: `bench.backfill.${index}@example.com` });
+        await bench.exact.post("crm/Contacts", {
+          Account: EXACT_SANDBOX.defaultAccountId,
+          FirstName: "Backfill",
+          LastName: `Record ${index}`,
+          Email: `bench.backfill.${index}@example.com`,
+        });
       }
     }),
   );

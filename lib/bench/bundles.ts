@@ -96,13 +96,26 @@ export async function measureBundles({ root, imports }: BundleOptions): Promise<
     const byFile = new Map<string, Omit<BundleFigures, "handler">>();
     for (const file of new Set(functions.map((fn) => fn.file))) {
       const outfile = join(outdir, `${file.replaceAll("/", "_")}${outputFileExtension}`);
-      const { metafile } = await build({ ...options, plugins, absWorkingDir: root, entryPoints: [resolve(root, `${file}.ts`)], outfile, logLevel: "silent", metafile: true });
+      const { metafile } = await build({
+        ...options,
+        plugins,
+        absWorkingDir: root,
+        entryPoints: [resolve(root, `${file}.ts`)],
+        outfile,
+        logLevel: "silent",
+        metafile: true,
+      });
       const bytes = (await stat(outfile)).size;
       const samples: number[] = [];
       for (let index = 0; index < imports; index++) samples.push(await coldImportMs(outfile));
       byFile.set(file, { bytes, initMs: round(median(samples), 1), largest: largestPackages(metafile, 3) });
     }
-    return Object.fromEntries(functions.map((fn) => [fn.name, { ...(byFile.get(fn.file) as Omit<BundleFigures, "handler">), handler: `${fn.file}.${fn.exported}` }]));
+    return Object.fromEntries(
+      functions.map((fn) => [
+        fn.name,
+        { ...(byFile.get(fn.file) as Omit<BundleFigures, "handler">), handler: `${fn.file}.${fn.exported}` },
+      ]),
+    );
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
@@ -117,7 +130,10 @@ export function largestPackages(metafile: Metafile, count: number): { name: stri
       sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return [...sizes].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, bytes]) => ({ name, bytes }));
+  return [...sizes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => ({ name, bytes }));
 }
 
 /**
@@ -125,7 +141,8 @@ export function largestPackages(metafile: Metafile, count: number): { name: stri
  * imports the bundle and prints how long the import took, timed inside that process.
  */
 async function coldImportMs(bundle: string): Promise<number> {
-  const code = "const started = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - started));";
+  const code =
+    "const started = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - started));";
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code, pathToFileURL(bundle).href], {
     env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     timeout: 60_000,

@@ -57,8 +57,16 @@ export function countKinds(calls: Record<string, number> | readonly { key: strin
   return counts;
 }
 
-export const subtract = (a: KindCounts, b: KindCounts): KindCounts => ({ reads: a.reads - b.reads, writes: a.writes - b.writes, auth: a.auth - b.auth });
-export const add = (a: KindCounts, b: KindCounts): KindCounts => ({ reads: a.reads + b.reads, writes: a.writes + b.writes, auth: a.auth + b.auth });
+export const subtract = (a: KindCounts, b: KindCounts): KindCounts => ({
+  reads: a.reads - b.reads,
+  writes: a.writes - b.writes,
+  auth: a.auth - b.auth,
+});
+export const add = (a: KindCounts, b: KindCounts): KindCounts => ({
+  reads: a.reads + b.reads,
+  writes: a.writes + b.writes,
+  auth: a.auth + b.auth,
+});
 export const NO_CALLS: KindCounts = { reads: 0, writes: 0, auth: 0 };
 
 /** One request a traced server received. */
@@ -85,7 +93,12 @@ export class CallTrace {
     if (!system) return;
     const path = new URL(request.url ?? "/", "http://trace").pathname;
     if (path.startsWith("/_sandbox/")) return;
-    const call = { at: performance.now(), system, key: `${(request.method ?? "GET").toUpperCase()} ${path}`, driver: request.headers[DRIVER_HEADER] !== undefined };
+    const call = {
+      at: performance.now(),
+      system,
+      key: `${(request.method ?? "GET").toUpperCase()} ${path}`,
+      driver: request.headers[DRIVER_HEADER] !== undefined,
+    };
     if (!call.driver) this.lastProductCallAt = call.at;
     this.calls.push(call);
   };
@@ -124,7 +137,10 @@ export interface CycleCalls {
 }
 
 const bySystem = (calls: readonly TracedCall[]): Record<SystemName, KindCounts> =>
-  Object.fromEntries(SYSTEMS.map((system) => [system, countKinds(calls.filter((call) => call.system === system))])) as Record<SystemName, KindCounts>;
+  Object.fromEntries(SYSTEMS.map((system) => [system, countKinds(calls.filter((call) => call.system === system))])) as Record<
+    SystemName,
+    KindCounts
+  >;
 
 /** Splits one quiet-to-quiet cycle's trace into the change's calls and its echo's. */
 export function splitCycle(direction: Direction, traced: readonly TracedCall[]): Omit<CycleCalls, "untraced"> {
@@ -139,4 +155,3 @@ export function splitCycle(direction: Direction, traced: readonly TracedCall[]):
     echoes: deliveries.length,
   };
 }
-

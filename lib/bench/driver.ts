@@ -41,7 +41,10 @@ export async function crmDriver(baseUrl: string): Promise<CrmDriver> {
 }
 
 /** Polls `check` every `everyMs` until it returns a value (not undefined/false), or undefined after `timeoutMs`. */
-export async function pollUntil<T>(check: () => Promise<T | undefined | false>, { everyMs, timeoutMs }: { everyMs: number; timeoutMs: number }): Promise<T | undefined> {
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined | false>,
+  { everyMs, timeoutMs }: { everyMs: number; timeoutMs: number },
+): Promise<T | undefined> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();

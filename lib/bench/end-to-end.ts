@@ -64,7 +64,13 @@ class WriteWatcher {
   }
 }
 
-async function oneChange(bench: BenchStack, watcher: WriteWatcher, pair: LinkedPair, index: number, options: EndToEndOptions): Promise<Sample> {
+async function oneChange(
+  bench: BenchStack,
+  watcher: WriteWatcher,
+  pair: LinkedPair,
+  index: number,
+  options: EndToEndOptions,
+): Promise<Sample> {
   const direction = directionOf(index);
   const lastName = `E2E ${index} ${Math.random().toString(36).slice(2, 8)}`;
   const target =
@@ -74,8 +80,12 @@ async function oneChange(bench: BenchStack, watcher: WriteWatcher, pair: LinkedP
   const landed = watcher.next(target.port, target.path);
   await editPair(bench, pair, direction, lastName);
   const written = performance.now();
-  const signalled = await Promise.race([landed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.timeoutMs))]);
-  if (signalled !== undefined && (await lastNameOnTarget(bench, pair, direction)) === lastName) return { direction, ms: signalled - written, polled: false };
+  const signalled = await Promise.race([
+    landed,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.timeoutMs)),
+  ]);
+  if (signalled !== undefined && (await lastNameOnTarget(bench, pair, direction)) === lastName)
+    return { direction, ms: signalled - written, polled: false };
   const deadline = written + options.timeoutMs;
   for (;;) {
     if ((await lastNameOnTarget(bench, pair, direction)) === lastName) return { direction, ms: performance.now() - written, polled: true };
@@ -105,7 +115,8 @@ export async function measureEndToEnd(bench: BenchStack, pairs: readonly LinkedP
     // Until the echoes are done too: the CPU this process (the whole local stack but DynamoDB Local) spent per change.
     await bench.quiet();
     const cpu = process.cpuUsage(cpuBefore);
-    const arrived = (filter: (sample: Sample) => boolean) => samples.filter(filter).flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
+    const arrived = (filter: (sample: Sample) => boolean) =>
+      samples.filter(filter).flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
     const part = (direction: Direction): LatencySummary & { changes: number } => ({
       ...summarize(arrived((sample) => sample.direction === direction)),
       changes: samples.filter((sample) => sample.direction === direction).length,

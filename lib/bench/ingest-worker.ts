@@ -113,7 +113,10 @@ async function timeEach<T>(items: readonly T[], concurrency: number, work: (item
 
 /** One invocation as Lambda makes it: the event (built beforehand, as API Gateway builds it) and a fresh context. */
 async function invoke(event: APIGatewayProxyEventV2): Promise<string | undefined> {
-  const result = (await handler(event, createLambdaContext({ functionName: "webhookExactonline", timeoutMs: 10_000 }))) as APIGatewayProxyStructuredResultV2;
+  const result = (await handler(
+    event,
+    createLambdaContext({ functionName: "webhookExactonline", timeoutMs: 10_000 }),
+  )) as APIGatewayProxyStructuredResultV2;
   return result.statusCode === 202 ? undefined : `status ${result.statusCode}: ${String(result.body)}`;
 }
 
@@ -136,7 +139,11 @@ async function handle(command: IngestCommand): Promise<IngestAnswer | undefined>
       return { kind: "sqsOnly", ...(await timeEach(command.bodies.slice(command.warmup), command.concurrency, sendOnly)) };
     }
     case "http": {
-      server ??= await startHttpApi({ port: 0, routes: { [WEBHOOK_ROUTE]: handler }, log: { error: (message) => process.stderr.write(`${message}\n`) } });
+      server ??= await startHttpApi({
+        port: 0,
+        routes: { [WEBHOOK_ROUTE]: handler },
+        log: { error: (message) => process.stderr.write(`${message}\n`) },
+      });
       return { kind: "http", url: server.url };
     }
     case "cpu": {

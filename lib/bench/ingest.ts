@@ -36,7 +36,10 @@ export class IngestWorkerError extends Error {
 }
 
 /** `count` Exact contact notifications, each for its own record, signed with the webhook secret. */
-export function signedNotifications(count: number, { secret = EXACT_SANDBOX.webhookSecret, division = EXACT_SANDBOX.division, baseUrl = "https://start.exactonline.nl" } = {}): string[] {
+export function signedNotifications(
+  count: number,
+  { secret = EXACT_SANDBOX.webhookSecret, division = EXACT_SANDBOX.division, baseUrl = "https://start.exactonline.nl" } = {},
+): string[] {
   return Array.from({ length: count }, () => {
     const key = randomUUID();
     return notificationBody(
@@ -108,7 +111,15 @@ class IngestWorker {
 
 function figures(run: { latenciesMs: number[]; wallMs: number; errors: number }, concurrency: number): IngestFigures {
   const { p50Ms, p99Ms, maxMs } = summarize(run.latenciesMs);
-  return { p50Ms, p99Ms, maxMs, perSecond: round(run.latenciesMs.length / (run.wallMs / 1000), 0), invocations: run.latenciesMs.length, concurrency, errors: run.errors };
+  return {
+    p50Ms,
+    p99Ms,
+    maxMs,
+    perSecond: round(run.latenciesMs.length / (run.wallMs / 1000), 0),
+    invocations: run.latenciesMs.length,
+    concurrency,
+    errors: run.errors,
+  };
 }
 
 const cpuNow = () => {
@@ -117,7 +128,11 @@ const cpuNow = () => {
 };
 
 /** POSTs every body to `url`, `concurrency` at a time over as many keep-alive connections. */
-async function postAll(url: string, bodies: string[], concurrency: number): Promise<{ latenciesMs: number[]; wallMs: number; errors: number; firstError?: string }> {
+async function postAll(
+  url: string,
+  bodies: string[],
+  concurrency: number,
+): Promise<{ latenciesMs: number[]; wallMs: number; errors: number; firstError?: string }> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   const latenciesMs = new Array<number>(bodies.length);
@@ -126,7 +141,14 @@ async function postAll(url: string, bodies: string[], concurrency: number): Prom
   const post = (body: string) =>
     new Promise<number>((resolve, reject) => {
       const sent = request(
-        { agent, host: target.hostname, port: target.port, path: "/webhooks/exactonline", method: "POST", headers: { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: "/webhooks/exactonline",
+          method: "POST",
+          headers: { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) },
+        },
         (response) => {
           response.resume();
           response.on("end", () => resolve(response.statusCode ?? 0));
@@ -162,7 +184,9 @@ async function postAll(url: string, bodies: string[], concurrency: number): Prom
   return { latenciesMs, wallMs, errors, ...(firstError ? { firstError } : {}) };
 }
 
-export async function measureIngest(options: IngestOptions): Promise<{ inProcess: IngestFigures; http: IngestFigures; diagnosis: IngestDiagnosis; notes: string[] }> {
+export async function measureIngest(
+  options: IngestOptions,
+): Promise<{ inProcess: IngestFigures; http: IngestFigures; diagnosis: IngestDiagnosis; notes: string[] }> {
   const sqs = new SQSClient({});
   const { QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-ingest-${randomUUID().slice(0, 8)}` }));
   if (!queueUrl) throw new IngestWorkerError("CreateQueue returned no QueueUrl");
@@ -174,14 +198,24 @@ export async function measureIngest(options: IngestOptions): Promise<{ inProcess
     const loadAverage = round(loadavg()[0] ?? 0);
 
     let parentBefore = cpuNow();
-    const inProcessRun = await worker.ask<"inProcess">({ cmd: "inProcess", bodies: signedNotifications(total), concurrency: options.inProcessConcurrency, warmup: options.warmup });
+    const inProcessRun = await worker.ask<"inProcess">({
+      cmd: "inProcess",
+      bodies: signedNotifications(total),
+      concurrency: options.inProcessConcurrency,
+      warmup: options.warmup,
+    });
     const emulatorCpuUs = cpuNow() - parentBefore;
     if (inProcessRun.firstError) notes.push(`in-process: ${inProcessRun.errors} invocations failed, e.g. ${inProcessRun.firstError}`);
     const inProcess = figures(inProcessRun, options.inProcessConcurrency);
 
     // The SendMessage alone needs fewer samples: its CPU per call is what is wanted.
     const sends = Math.min(options.invocations, 2_000);
-    const sendRun = await worker.ask<"sqsOnly">({ cmd: "sqsOnly", bodies: signedNotifications(options.warmup + sends), concurrency: options.inProcessConcurrency, warmup: options.warmup });
+    const sendRun = await worker.ask<"sqsOnly">({
+      cmd: "sqsOnly",
+      bodies: signedNotifications(options.warmup + sends),
+      concurrency: options.inProcessConcurrency,
+      warmup: options.warmup,
+    });
     const sendOnly = figures(sendRun, options.inProcessConcurrency);
 
     const { url } = await worker.ask<"http">({ cmd: "http" });

@@ -54,7 +54,9 @@ export function createNaiveSync(connectors: NaiveConnectors): NaiveSync {
     const target = other(system);
     const [partner] = await connectors[target].findBy("contact", emailField[target], email);
     const fields = mapped(system, source);
-    const written = partner ? await connectors[target].update("contact", partner.id, fields, partner) : await connectors[target].create("contact", fields);
+    const written = partner
+      ? await connectors[target].update("contact", partner.id, fields, partner)
+      : await connectors[target].create("contact", fields);
     return { system: target, id: written.id };
   };
   return {
@@ -73,7 +75,12 @@ export interface NaiveCycle {
 }
 
 /** `count` edits (alternating sides), each handled by the baseline, then its one echo round. */
-export async function measureNaiveCycles(bench: BenchStack, naive: NaiveSync, pairs: readonly LinkedPair[], count: number): Promise<NaiveCycle[]> {
+export async function measureNaiveCycles(
+  bench: BenchStack,
+  naive: NaiveSync,
+  pairs: readonly LinkedPair[],
+  count: number,
+): Promise<NaiveCycle[]> {
   const counted = async (work: () => Promise<unknown>) => {
     const before = bench.stats();
     await work();
@@ -110,7 +117,10 @@ export function averageNaive(cycles: readonly NaiveCycle[]): { perChange: PerCha
       sourceReads: round(cycles.reduce((acc, cycle) => acc + cycle.change[sourceSide(cycle)].reads, 0) / n),
       partnerReads: round(cycles.reduce((acc, cycle) => acc + cycle.change[other(sourceSide(cycle))].reads, 0) / n),
     },
-    perEcho: { ...per(sum((cycle) => add(cycle.echo.exactonline, cycle.echo.crmoffice))), exact: per(sum((cycle) => cycle.echo.exactonline)) },
+    perEcho: {
+      ...per(sum((cycle) => add(cycle.echo.exactonline, cycle.echo.crmoffice))),
+      exact: per(sum((cycle) => cycle.echo.exactonline)),
+    },
   };
 }
 
@@ -119,7 +129,13 @@ export function averageNaive(cycles: readonly NaiveCycle[]): { perChange: PerCha
  * `$select`, `__next`) through the connector's list query, then each record's partner found and
  * written, `concurrency` at a time.
  */
-export async function measureNaiveBackfill(bench: BenchStack, naive: NaiveSync, connectors: NaiveConnectors, records: number, concurrency = 8): Promise<BackfillDetail> {
+export async function measureNaiveBackfill(
+  bench: BenchStack,
+  naive: NaiveSync,
+  connectors: NaiveConnectors,
+  records: number,
+  concurrency = 8,
+): Promise<BackfillDetail> {
   const before = bench.stats();
   // Every contact the bench made lives under the default Account: this lists them all, 60 a page.
   const contacts = await connectors.exactonline.findBy("contact", "Account", EXACT_SANDBOX.defaultAccountId);

@@ -167,7 +167,11 @@ export const round = (value: number, digits = 2): number => {
 };
 
 export function summarize(samples: readonly number[]): LatencySummary {
-  return { p50Ms: round(percentile(samples, 50)), p99Ms: round(percentile(samples, 99)), maxMs: round(samples.length ? Math.max(...samples) : Number.NaN) };
+  return {
+    p50Ms: round(percentile(samples, 50)),
+    p99Ms: round(percentile(samples, 99)),
+    maxMs: round(samples.length ? Math.max(...samples) : Number.NaN),
+  };
 }
 
 /** The issue's targets. Bundle size is in bytes (600 KB = 600 × 1024). */
@@ -190,8 +194,10 @@ export type MissReasons = Partial<Record<string, string>>;
 /** Every target with its measured value and whether it is met; `why` from `reasons` on a miss. */
 export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "durationMs">, reasons: MissReasons = {}): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const atMost = (name: string, value: number, limit: number, unit: string) => checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value <= limit });
-  const atLeast = (name: string, value: number, limit: number, unit: string) => checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value >= limit });
+  const atMost = (name: string, value: number, limit: number, unit: string) =>
+    checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value <= limit });
+  const atLeast = (name: string, value: number, limit: number, unit: string) =>
+    checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value >= limit });
 
   atMost("ingest.inProcess.p99Ms", result.ingest.inProcess.p99Ms, TARGETS.ingestInProcessP99Ms, "ms");
   atLeast("ingest.inProcess.perSecond", result.ingest.inProcess.perSecond, TARGETS.ingestInProcessPerSecond, "/s");
@@ -213,7 +219,8 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
     }
   }
   for (const check of checks) {
-    if (!check.met && check.why === undefined) check.why = reasons[check.name] ?? reasons[check.name.replace(/^bundles\.[^.]+\./, "bundles.*.")] ?? "not explained";
+    if (!check.met && check.why === undefined)
+      check.why = reasons[check.name] ?? reasons[check.name.replace(/^bundles\.[^.]+\./, "bundles.*.")] ?? "not explained";
     if (Number.isNaN(check.value)) {
       check.met = false;
       check.why = "not measured";
@@ -259,9 +266,17 @@ export function formatReport(result: BenchResult): string {
   const figures = markdownTable(
     ["measure", "value", "target"],
     [
-      [`ingest in-process p50 / p99 (${ingest.inProcess.invocations} at concurrency ${ingest.inProcess.concurrency})`, `${ms(ingest.inProcess.p50Ms)} / ${ms(ingest.inProcess.p99Ms)}`, cell("ingest.inProcess.p99Ms")],
+      [
+        `ingest in-process p50 / p99 (${ingest.inProcess.invocations} at concurrency ${ingest.inProcess.concurrency})`,
+        `${ms(ingest.inProcess.p50Ms)} / ${ms(ingest.inProcess.p99Ms)}`,
+        cell("ingest.inProcess.p99Ms"),
+      ],
       ["ingest in-process throughput", `${formatNumber(ingest.inProcess.perSecond)} /s`, cell("ingest.inProcess.perSecond")],
-      [`ingest over HTTP p50 / p99 (${ingest.http.invocations} at concurrency ${ingest.http.concurrency})`, `${ms(ingest.http.p50Ms)} / ${ms(ingest.http.p99Ms)}`, ""],
+      [
+        `ingest over HTTP p50 / p99 (${ingest.http.invocations} at concurrency ${ingest.http.concurrency})`,
+        `${ms(ingest.http.p50Ms)} / ${ms(ingest.http.p99Ms)}`,
+        "",
+      ],
       ["ingest over HTTP throughput", `${formatNumber(ingest.http.perSecond)} /s`, ""],
       [
         "ingest CPU per webhook: function (SDK SendMessage) + SQS emulator",
@@ -269,19 +284,39 @@ export function formatReport(result: BenchResult): string {
         "",
       ],
       ["SendMessage alone p50 / p99", `${ms(ingest.diagnosis.sendMessageOnly.p50Ms)} / ${ms(ingest.diagnosis.sendMessageOnly.p99Ms)}`, ""],
-      [`end-to-end p50 (${endToEnd.changes} changes at ${formatNumber(endToEnd.ratePerSecond)}/s)`, ms(endToEnd.p50Ms), cell("endToEnd.p50Ms")],
+      [
+        `end-to-end p50 (${endToEnd.changes} changes at ${formatNumber(endToEnd.ratePerSecond)}/s)`,
+        ms(endToEnd.p50Ms),
+        cell("endToEnd.p50Ms"),
+      ],
       ["end-to-end p99 / max", `${ms(endToEnd.p99Ms)} / ${ms(endToEnd.maxMs)}`, cell("endToEnd.p99Ms")],
-      ["end-to-end p50: Exact → CRMOffice / CRMOffice → Exact", `${ms(endToEnd.byDirection.exactToCrm.p50Ms)} / ${ms(endToEnd.byDirection.crmToExact.p50Ms)}`, ""],
-      ["local stack CPU per change (one Node thread)", `${ms(endToEnd.stackCpuMsPerChange)} (≤ ${formatNumber(Math.floor(1000 / endToEnd.stackCpuMsPerChange))} changes/s)`, ""],
+      [
+        "end-to-end p50: Exact → CRMOffice / CRMOffice → Exact",
+        `${ms(endToEnd.byDirection.exactToCrm.p50Ms)} / ${ms(endToEnd.byDirection.crmToExact.p50Ms)}`,
+        "",
+      ],
+      [
+        "local stack CPU per change (one Node thread)",
+        `${ms(endToEnd.stackCpuMsPerChange)} (≤ ${formatNumber(Math.floor(1000 / endToEnd.stackCpuMsPerChange))} changes/s)`,
+        "",
+      ],
       [
         `end-to-end overloaded p50 / p99 (${endToEnd.overload.changes} at ${formatNumber(endToEnd.overload.ratePerSecond)}/s)`,
         `${ms(endToEnd.overload.p50Ms)} / ${ms(endToEnd.overload.p99Ms)}`,
         "",
       ],
-      ["reads per change (source + partner)", `${formatNumber(apiCalls.perChange.reads)} (${formatNumber(apiCalls.perChange.sourceReads)} + ${formatNumber(apiCalls.perChange.partnerReads)})`, cell("apiCalls.perChange.reads")],
+      [
+        "reads per change (source + partner)",
+        `${formatNumber(apiCalls.perChange.reads)} (${formatNumber(apiCalls.perChange.sourceReads)} + ${formatNumber(apiCalls.perChange.partnerReads)})`,
+        cell("apiCalls.perChange.reads"),
+      ],
       ["writes per change", formatNumber(apiCalls.perChange.writes), cell("apiCalls.perChange.writes")],
       ["writes per echo", formatNumber(apiCalls.perEcho.writes), cell("apiCalls.perEcho.writes")],
-      ["Exact reads per 1,000 backfilled records", formatNumber(apiCalls.backfillExactReadsPer1000), cell("apiCalls.backfillExactReadsPer1000")],
+      [
+        "Exact reads per 1,000 backfilled records",
+        formatNumber(apiCalls.backfillExactReadsPer1000),
+        cell("apiCalls.backfillExactReadsPer1000"),
+      ],
     ],
   );
   const calls = (counts: CallCounts) => `${formatNumber(counts.reads)} R + ${formatNumber(counts.writes)} W`;
@@ -293,22 +328,61 @@ export function formatReport(result: BenchResult): string {
       ["per change, Exact only", calls(apiCalls.perChange.exact), calls(naive.perChange.exact), ""],
       ["per echo, both systems", calls(apiCalls.perEcho), calls(naive.perEcho), ""],
       ["per echo, Exact only", calls(apiCalls.perEcho.exact), calls(naive.perEcho.exact), ""],
-      ["change + its echo, both systems", formatNumber(totalCalls(apiCalls.perChange, apiCalls.perEcho)), formatNumber(totalCalls(naive.perChange, naive.perEcho)), `${formatNumber(apiCalls.ratio.callsPerChangeWithEcho)}×`],
-      ["change + its echo, Exact only", formatNumber(totalCalls(apiCalls.perChange.exact, apiCalls.perEcho.exact)), formatNumber(totalCalls(naive.perChange.exact, naive.perEcho.exact)), `${formatNumber(apiCalls.ratio.exactCallsPerChangeWithEcho)}×`],
-      ["Exact reads per 1,000 backfilled", formatNumber(apiCalls.backfillExactReadsPer1000), formatNumber(naive.backfillExactReadsPer1000), `${formatNumber(apiCalls.ratio.backfillExactReads)}×`],
-      ["changes a minute in Exact's 60/min", formatNumber(apiCalls.exactBudget.changesPerMinute), formatNumber(apiCalls.exactBudget.naiveChangesPerMinute), ""],
-      ["changes a day in Exact's 5,000/day", formatNumber(apiCalls.exactBudget.changesPerDay), formatNumber(apiCalls.exactBudget.naiveChangesPerDay), ""],
+      [
+        "change + its echo, both systems",
+        formatNumber(totalCalls(apiCalls.perChange, apiCalls.perEcho)),
+        formatNumber(totalCalls(naive.perChange, naive.perEcho)),
+        `${formatNumber(apiCalls.ratio.callsPerChangeWithEcho)}×`,
+      ],
+      [
+        "change + its echo, Exact only",
+        formatNumber(totalCalls(apiCalls.perChange.exact, apiCalls.perEcho.exact)),
+        formatNumber(totalCalls(naive.perChange.exact, naive.perEcho.exact)),
+        `${formatNumber(apiCalls.ratio.exactCallsPerChangeWithEcho)}×`,
+      ],
+      [
+        "Exact reads per 1,000 backfilled",
+        formatNumber(apiCalls.backfillExactReadsPer1000),
+        formatNumber(naive.backfillExactReadsPer1000),
+        `${formatNumber(apiCalls.ratio.backfillExactReads)}×`,
+      ],
+      [
+        "changes a minute in Exact's 60/min",
+        formatNumber(apiCalls.exactBudget.changesPerMinute),
+        formatNumber(apiCalls.exactBudget.naiveChangesPerMinute),
+        "",
+      ],
+      [
+        "changes a day in Exact's 5,000/day",
+        formatNumber(apiCalls.exactBudget.changesPerDay),
+        formatNumber(apiCalls.exactBudget.naiveChangesPerDay),
+        "",
+      ],
     ],
   );
   const bundles = markdownTable(
     ["function", "bundle (minified)", "init (median of 5)", "target"],
     Object.entries(result.bundles).map(([name, bundle]) => {
       const met = target(`bundles.${name}.bytes`)?.met && target(`bundles.${name}.initMs`)?.met;
-      return [name, formatBytes(bundle.bytes), ms(bundle.initMs), `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms (${mark(met)})`];
+      return [
+        name,
+        formatBytes(bundle.bytes),
+        ms(bundle.initMs),
+        `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms (${mark(met)})`,
+      ];
     }),
   );
   const misses = result.targets.filter((check) => !check.met);
-  const missText = misses.length === 0 ? "Every target met." : ["Missed targets:", ...misses.map((check) => `- ${check.name} = ${formatNumber(check.value)}${check.unit && check.unit !== "B" ? ` ${check.unit}` : check.unit === "B" ? " B" : ""} (target ${check.target}): ${check.why ?? ""}`)].join("\n");
+  const missText =
+    misses.length === 0
+      ? "Every target met."
+      : [
+          "Missed targets:",
+          ...misses.map(
+            (check) =>
+              `- ${check.name} = ${formatNumber(check.value)}${check.unit && check.unit !== "B" ? ` ${check.unit}` : check.unit === "B" ? " B" : ""} (target ${check.target}): ${check.why ?? ""}`,
+          ),
+        ].join("\n");
   const { machine } = result;
   return [
     `Benchmark on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node} (${machine.platform}); ${formatNumber(Math.round(result.durationMs / 1000))} s; load average ${formatNumber(machine.loadAverage.start)} → ${formatNumber(machine.loadAverage.end)}`,
@@ -326,4 +400,5 @@ export function formatReport(result: BenchResult): string {
 export const totalCalls = (...counts: CallCounts[]): number => round(counts.reduce((sum, count) => sum + count.reads + count.writes, 0));
 
 /** naive ÷ product, NaN-safe (a product figure of 0 gives Infinity, which JSON shows as null). */
-export const ratioOf = (naive: number, product: number): number => (product === 0 ? (naive === 0 ? 1 : Number.POSITIVE_INFINITY) : round(naive / product));
+export const ratioOf = (naive: number, product: number): number =>
+  product === 0 ? (naive === 0 ? 1 : Number.POSITIVE_INFINITY) : round(naive / product);

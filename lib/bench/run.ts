@@ -17,7 +17,18 @@ import { measureBundles } from "./bundles";
 import { measureEndToEnd } from "./end-to-end";
 import { measureIngest } from "./ingest";
 import { averageNaive, createNaiveSync, measureNaiveBackfill, measureNaiveCycles } from "./naive";
-import { checkTargets, formatNumber, ratioOf, round, totalCalls, type ApiCallFigures, type BenchResult, type IngestDiagnosis, type MachineInfo, type MissReasons } from "./report";
+import {
+  checkTargets,
+  formatNumber,
+  ratioOf,
+  round,
+  totalCalls,
+  type ApiCallFigures,
+  type BenchResult,
+  type IngestDiagnosis,
+  type MachineInfo,
+  type MissReasons,
+} from "./report";
 import { createLinkedPairs, startBenchStack, unsubscribeProduct, type BenchStack } from "./stack";
 
 export interface BenchOptions {
@@ -59,7 +70,14 @@ const EXACT_PER_DAY = 5_000;
 
 function machine(): MachineInfo {
   const cores = cpus();
-  return { cpus: cores.length, cpuModel: cores[0]?.model.trim() ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), node: process.versions.node, platform: `${process.platform}-${process.arch}`, loadAverage: { start: 0, end: 0 } };
+  return {
+    cpus: cores.length,
+    cpuModel: cores[0]?.model.trim() ?? "unknown",
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: { start: 0, end: 0 },
+  };
 }
 
 /** Why a missed target was missed, with the run's own figures where they say it. */
@@ -75,12 +93,17 @@ function missReasons(result: Omit<BenchResult, "targets" | "machine" | "duration
   const biggest = Object.values(result.bundles)
     .flatMap((bundle) => bundle.largest)
     .reduce<Map<string, number>>((sizes, part) => sizes.set(part.name, Math.max(sizes.get(part.name) ?? 0, part.bytes)), new Map());
-  const top = [...biggest].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`).join(", ");
+  const top = [...biggest]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`)
+    .join(", ");
   return {
     "ingest.inProcess.p99Ms": ingestWhy,
     "ingest.inProcess.perSecond": ingestWhy,
     "endToEnd.p50Ms": "the worker (2 pollers locally) could not keep up with the rate; see endToEnd.byDirection",
-    "endToEnd.p99Ms": "a tail of changes queued behind others at the worker (2 pollers locally) or a change waited for another worker's write reservation (2 s retry)",
+    "endToEnd.p99Ms":
+      "a tail of changes queued behind others at the worker (2 pollers locally) or a change waited for another worker's write reservation (2 s retry)",
     "apiCalls.perChange.reads":
       `the worker reads the partner as well as the changed record: the three-way merge needs the partner's current values to see an edit made there meanwhile, ` +
       `and CRMOffice's PUT replaces the whole record; Exact alone: ${formatNumber(exactReads)} read per change`,
@@ -88,7 +111,8 @@ function missReasons(result: Omit<BenchResult, "targets" | "machine" | "duration
     "apiCalls.perEcho.writes": "an echo wrote",
     "apiCalls.backfillExactReadsPer1000": "the backfill read Exact more than the sync API's pages need",
     "bundles.*.bytes": `every function bundles all it imports, AWS SDK included; largest parts: ${top}`,
-    "bundles.*.initMs": "evaluating the bundle's modules on import: the AWS SDK clients, zod (its locales already cut to English), Powertools, the SSM client for the secrets",
+    "bundles.*.initMs":
+      "evaluating the bundle's modules on import: the AWS SDK clients, zod (its locales already cut to English), Powertools, the SSM client for the secrets",
   };
 }
 
@@ -157,9 +181,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       backfill: { product: productBackfill, naive: naiveBackfill },
       samples: { changes: cycles.length, naiveChanges: options.callCycles, untraced },
     };
-    const measured = { ingest: { inProcess: ingest.inProcess, http: ingest.http, diagnosis: ingest.diagnosis }, endToEnd, apiCalls, bundles };
+    const measured = {
+      ingest: { inProcess: ingest.inProcess, http: ingest.http, diagnosis: ingest.diagnosis },
+      endToEnd,
+      apiCalls,
+      bundles,
+    };
     const targets = checkTargets(measured, missReasons(measured, ingest.diagnosis));
-    return { ...measured, targets, machine: { ...machine(), loadAverage: { start: loadAtStart, end: round(loadavg()[0] ?? 0) } }, durationMs: Math.round(performance.now() - startedAt) };
+    return {
+      ...measured,
+      targets,
+      machine: { ...machine(), loadAverage: { start: loadAtStart, end: round(loadavg()[0] ?? 0) } },
+      durationMs: Math.round(performance.now() - startedAt),
+    };
   } finally {
     options.progress("stopping the local stack");
     await bench?.stop();

@@ -69,7 +69,11 @@ export async function startBenchStack(): Promise<BenchStack> {
           AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
         }),
       );
-      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+      return (
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
     };
     const bench: BenchStack = {
       stack,
@@ -82,7 +86,10 @@ export async function startBenchStack(): Promise<BenchStack> {
       quiet: async ({ quietMs = 300, timeoutMs = 120_000 } = {}) => {
         // Quiet before and after asking the queue: a call may arrive while it answers.
         const quiet = await pollUntil(
-          async () => performance.now() - trace.lastProductCallAt >= quietMs && (await queueDepth()) === 0 && performance.now() - trace.lastProductCallAt >= quietMs,
+          async () =>
+            performance.now() - trace.lastProductCallAt >= quietMs &&
+            (await queueDepth()) === 0 &&
+            performance.now() - trace.lastProductCallAt >= quietMs,
           { everyMs: 50, timeoutMs },
         );
         if (!quiet) throw new NeverQuietError(`the stack did not go quiet within ${timeoutMs} ms`);
@@ -97,7 +104,11 @@ export async function startBenchStack(): Promise<BenchStack> {
 }
 
 /** The product's calls per system between two stats snapshots, with the driver's (from the trace) taken out. */
-export function productCalls(before: Record<SystemName, StatsLike>, after: Record<SystemName, StatsLike>, driverCalls: readonly { system: string; key: string }[]): Record<SystemName, Record<string, number>> {
+export function productCalls(
+  before: Record<SystemName, StatsLike>,
+  after: Record<SystemName, StatsLike>,
+  driverCalls: readonly { system: string; key: string }[],
+): Record<SystemName, Record<string, number>> {
   const result = {} as Record<SystemName, Record<string, number>>;
   for (const system of SYSTEMS) {
     const delta = statsDelta(before[system], after[system]);
@@ -123,7 +134,11 @@ export interface LinkedPair {
  * `count` contacts made in Exact by the driver and synced by the product into CRMOffice (so
  * linked), with both ids. Returns once the stack is quiet again.
  */
-export async function createLinkedPairs(bench: BenchStack, count: number, { concurrency = 8, timeoutMs = 180_000 } = {}): Promise<LinkedPair[]> {
+export async function createLinkedPairs(
+  bench: BenchStack,
+  count: number,
+  { concurrency = 8, timeoutMs = 180_000 } = {},
+): Promise<LinkedPair[]> {
   const made: { index: number; email: string; firstName: string; exactId: string }[] = [];
   let next = 0;
   await Promise.all(
@@ -132,7 +147,12 @@ export async function createLinkedPairs(bench: BenchStack, count: number, { conc
         const index = next++;
         const email = `bench.pair.${index}@example.com`;
         const firstName = "Bench";
-        const created = await bench.exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: firstName, LastName: `Pair ${index}`, Email: email });
+        const created = await bench.exact.post("crm/Contacts", {
+          Account: EXACT_SANDBOX.defaultAccountId,
+          FirstName: firstName,
+          LastName: `Pair ${index}`,
+          Email: email,
+        });
         made.push({ index, email, firstName, exactId: String(created.ID) });
       }
     }),
@@ -142,7 +162,10 @@ export async function createLinkedPairs(bench: BenchStack, count: number, { conc
     async () => {
       crmIds.clear();
       for (let page = 1; ; page++) {
-        const body = (await bench.crm.get(`/contacts?page=${page}&pageSize=200`)) as { items: { id: string; email: string }[]; totalCount: number };
+        const body = (await bench.crm.get(`/contacts?page=${page}&pageSize=200`)) as {
+          items: { id: string; email: string }[];
+          totalCount: number;
+        };
         for (const item of body.items) crmIds.set(item.email.toLowerCase(), item.id);
         if (body.items.length === 0 || crmIds.size >= body.totalCount) break;
       }

@@ -29,7 +29,9 @@ export interface EnvironmentRequest {
 }
 
 export function resolveEnvironment(request: EnvironmentRequest = {}): Promise<CliEnvironment> {
-  return request.stage === undefined ? localEnvironment({ apiUrl: request.apiUrl }) : stageEnvironment(request.stage, { apiUrl: request.apiUrl });
+  return request.stage === undefined
+    ? localEnvironment({ apiUrl: request.apiUrl })
+    : stageEnvironment(request.stage, { apiUrl: request.apiUrl });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +77,13 @@ export async function localEnvironment(overrides: LocalOverrides = {}): Promise<
     // Secrets from the environment above, not from SSM.
     SSM_PARAMETER_PREFIX: undefined,
   });
-  return { name: "local stack", tableName: prefix, queueUrl, deadLetterQueueUrl, apiUrl: overrides.apiUrl ?? loopback(localPort("api", env)) };
+  return {
+    name: "local stack",
+    tableName: prefix,
+    queueUrl,
+    deadLetterQueueUrl,
+    apiUrl: overrides.apiUrl ?? loopback(localPort("api", env)),
+  };
 }
 
 async function localQueueUrl(name: string, endpoint: string): Promise<string> {
@@ -116,7 +124,8 @@ export function stageResources(stage: string, outputs: readonly Output[]): Stage
   const value = (key: string) => outputs.find((output) => output.OutputKey === key)?.OutputValue || undefined;
   const required = { tableName: "SyncTableName", queueUrl: "EventsQueueUrl", deadLetterQueueUrl: "DeadLetterQueueUrl" } as const;
   const missing = Object.values(required).filter((key) => !value(key));
-  if (missing.length) throw new CliError(`stack ${stackName(stage)} has no output ${missing.join(", ")}: is it deployed from this serverless.yml?`);
+  if (missing.length)
+    throw new CliError(`stack ${stackName(stage)} has no output ${missing.join(", ")}: is it deployed from this serverless.yml?`);
   const apiUrl = value("HttpApiUrl")?.replace(/\/+$/, "");
   return {
     tableName: value(required.tableName) as string,
@@ -144,7 +153,10 @@ export function stageSettings(stage: string, resources: StageResources, env: Nod
 const STAGE_NAME = /^[a-zA-Z0-9-]+$/;
 
 /** A deployed stage; credentials and region come from the standard AWS chain. */
-export async function stageEnvironment(stage: string, { apiUrl, env = process.env }: { apiUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Promise<CliEnvironment> {
+export async function stageEnvironment(
+  stage: string,
+  { apiUrl, env = process.env }: { apiUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliEnvironment> {
   if (!STAGE_NAME.test(stage)) throw new UsageError(`invalid stage name "${stage}" (letters, digits and hyphens)`);
   // Loaded only here: the local stack (the usual case) does not need it.
   const { CloudFormationClient, DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");

@@ -75,10 +75,16 @@ function splitCommand(argv: readonly string[]): { name?: string; rest: string[] 
 
 function parse(command: Command, args: string[]): { values: OptionValues; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values, positionals };
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? "invalid arguments");
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
+      throw new UsageError((error as Error).message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? "invalid arguments");
     throw error;
   }
 }
@@ -86,7 +92,10 @@ function parse(command: Command, args: string[]): { values: OptionValues; positi
 function checkPositionals(command: Command, positionals: string[]): void {
   const { min, max, names } = command.positionals;
   if (positionals.length > max) {
-    const extra = positionals.slice(max).map((arg) => `"${arg}"`).join(" ");
+    const extra = positionals
+      .slice(max)
+      .map((arg) => `"${arg}"`)
+      .join(" ");
     throw new UsageError(max === 0 ? `${command.name} takes no arguments, got ${extra}` : `too many arguments: ${extra}`);
   }
   if (positionals.length < min) throw new UsageError(`${command.name} needs ${names ?? `${min} arguments`}`);
@@ -95,7 +104,8 @@ function checkPositionals(command: Command, positionals: string[]): void {
 function apiUrlOption(values: OptionValues): string | undefined {
   const apiUrl = stringOption(values, "api-url");
   if (apiUrl === undefined) return undefined;
-  if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) throw new UsageError(`--api-url must be an http(s) URL, got "${apiUrl}"`);
+  if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol))
+    throw new UsageError(`--api-url must be an http(s) URL, got "${apiUrl}"`);
   return apiUrl.replace(/\/+$/, "");
 }
 
@@ -109,7 +119,8 @@ export async function runSyncctl(argv: readonly string[], deps: SyncctlDeps = {}
     if (name === undefined || name === "help") {
       const topic = name === "help" ? splitCommand(rest).name : undefined;
       const about = topic === undefined ? undefined : COMMANDS.find((known) => known.name === topic);
-      if (topic !== undefined && !about) throw new UsageError(`unknown command "${topic}" (commands: ${COMMANDS.map((known) => known.name).join(", ")})`);
+      if (topic !== undefined && !about)
+        throw new UsageError(`unknown command "${topic}" (commands: ${COMMANDS.map((known) => known.name).join(", ")})`);
       const wanted = name === "help" || rest.includes("--help") || rest.includes("-h");
       if (!wanted) {
         io.err(generalHelp());

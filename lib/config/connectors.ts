@@ -8,9 +8,21 @@ import { createCrmOfficeConnector, type CrmOfficeConnector } from "#lib/connecto
 import { createExactConnector, type ExactConnector } from "#lib/connectors/exactonline/client";
 import { metrics } from "#lib/telemetry/index";
 
-type ConnectorSettings = Pick<Settings, "EXACT_BASE_URL" | "EXACT_DIVISION" | "EXACT_CLIENT_ID" | "EXACT_REDIRECT_URI" | "TABLE_NAME" | "CRMOFFICE_BASE_URL" | "CRMOFFICE_CLIENT_ID"> &
+type ConnectorSettings = Pick<
+  Settings,
+  | "EXACT_BASE_URL"
+  | "EXACT_DIVISION"
+  | "EXACT_CLIENT_ID"
+  | "EXACT_REDIRECT_URI"
+  | "TABLE_NAME"
+  | "CRMOFFICE_BASE_URL"
+  | "CRMOFFICE_CLIENT_ID"
+> &
   Partial<Pick<Settings, "HTTP_TIMEOUT_MS">>;
-type GovernorSettings = Pick<Settings, "TABLE_NAME" | "EXACT_DIVISION" | "EXACT_CALLS_PER_MINUTE" | "EXACT_CALLS_PER_DAY" | "EXACT_CALLS_SAFETY_MARGIN">;
+type GovernorSettings = Pick<
+  Settings,
+  "TABLE_NAME" | "EXACT_DIVISION" | "EXACT_CALLS_PER_MINUTE" | "EXACT_CALLS_PER_DAY" | "EXACT_CALLS_SAFETY_MARGIN"
+>;
 
 export interface ExactConfigOptions {
   /** Emit the `ExactBudgetRemaining` metric as the governor learns figures (Lambda functions, whose middleware flushes metrics). */
@@ -45,7 +57,10 @@ const governors = new Map<string, ExactCallGovernor>();
  * The division's call governor, one per process and configuration: the worker, the poller and
  * the backfill of one process share what it has learned (all processes share its DynamoDB buckets).
  */
-export function exactGovernor(settings: Pick<Settings, "TABLE_NAME" | "EXACT_DIVISION"> & Partial<GovernorSettings>, options: ExactConfigOptions = {}): ExactCallGovernor {
+export function exactGovernor(
+  settings: Pick<Settings, "TABLE_NAME" | "EXACT_DIVISION"> & Partial<GovernorSettings>,
+  options: ExactConfigOptions = {},
+): ExactCallGovernor {
   const config = {
     tableName: settings.TABLE_NAME,
     division: settings.EXACT_DIVISION,
@@ -73,7 +88,12 @@ function reportExactBudget(usage: ExactBudgetUsage): void {
 }
 
 export function crmOfficeConfig(settings: ConnectorSettings, secrets: Pick<Secrets, "CRMOFFICE_CLIENT_SECRET">): CrmOfficeConnectorConfig {
-  return { baseUrl: settings.CRMOFFICE_BASE_URL, clientId: settings.CRMOFFICE_CLIENT_ID, clientSecret: secrets.CRMOFFICE_CLIENT_SECRET, timeoutMs: settings.HTTP_TIMEOUT_MS };
+  return {
+    baseUrl: settings.CRMOFFICE_BASE_URL,
+    clientId: settings.CRMOFFICE_CLIENT_ID,
+    clientSecret: secrets.CRMOFFICE_CLIENT_SECRET,
+    timeoutMs: settings.HTTP_TIMEOUT_MS,
+  };
 }
 
 export interface EnvironmentConnectors {
@@ -87,7 +107,10 @@ export interface EnvironmentConnectors {
  * Both connectors as every part of the product builds them (worker, poller, backfill, syncctl,
  * the local stack), from the settings and secrets of `env`.
  */
-export async function connectorsFromEnvironment(env: NodeJS.ProcessEnv = process.env, options: ExactConfigOptions = {}): Promise<EnvironmentConnectors> {
+export async function connectorsFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ExactConfigOptions = {},
+): Promise<EnvironmentConnectors> {
   const settings = parseSettings(env);
   const secrets = await loadSecrets(env);
   return {

@@ -12,15 +12,26 @@ const SettingsSchema = z.object({
   EXACT_DIVISION: z.coerce.number().int().positive(),
   EXACT_CLIENT_ID: z.string().min(1),
   EXACT_REDIRECT_URI: z.string().url(),
-  EXACT_DEFAULT_ACCOUNT_ID: z.string().uuid().optional().or(z.literal("").transform(() => undefined)),
+  EXACT_DEFAULT_ACCOUNT_ID: z
+    .string()
+    .uuid()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   CRMOFFICE_BASE_URL: z.string().url(),
   CRMOFFICE_CLIENT_ID: z.string().min(1),
   /** Flows (comma-separated names) whose deletes are carried to the other system; default none. */
   PROPAGATE_DELETES: z
     .string()
     .default("")
-    .transform((names) => names.split(",").map((name) => name.trim()).filter(Boolean))
-    .refine((names) => names.every((name) => flowNamed(name)), { message: `names a flow that does not exist (flows: ${FLOWS.map((flow) => flow.name).join(", ")})` }),
+    .transform((names) =>
+      names
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .refine((names) => names.every((name) => flowNamed(name)), {
+      message: `names a flow that does not exist (flows: ${FLOWS.map((flow) => flow.name).join(", ")})`,
+    }),
   /** Exact's call budget per app and division, shared by all workers (the governor); Exact's standard contract is 60 and 5,000. */
   EXACT_CALLS_PER_MINUTE: z.coerce.number().int().positive().default(60),
   EXACT_CALLS_PER_DAY: z.coerce.number().int().positive().default(5000),

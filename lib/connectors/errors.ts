@@ -106,8 +106,7 @@ export function classifyHttpFailure(system: SystemName, response: FailedResponse
   const detail = context.errorText ? `: ${redactPersonalData(context.errorText)}` : "";
   const message = `${system} ${context.operation} answered ${status}${detail}`;
   if (status === 429) {
-    const waitMs =
-      context.retryAfterMs ?? retryAfterHeaderMs(headers, context.now ?? Date.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    const waitMs = context.retryAfterMs ?? retryAfterHeaderMs(headers, context.now ?? Date.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
     return new RateLimitedError(system, waitMs, message);
   }
   if (status >= 500) return new TransientError(system, status, message);

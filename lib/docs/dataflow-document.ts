@@ -55,7 +55,11 @@ export function crosses(flow: FlowDefinition, rule: FieldRule, from: Side): bool
 
 /** The directions in which at least one row crosses, Exact → CRMOffice first; at least one. */
 export function directionsOf(flow: FlowDefinition): FlowDirection[] {
-  const directions = SIDES.filter((from) => flow.fields.some((rule) => crosses(flow, rule, from))).map((from) => ({ flow, from, to: otherSide(from) }));
+  const directions = SIDES.filter((from) => flow.fields.some((rule) => crosses(flow, rule, from))).map((from) => ({
+    flow,
+    from,
+    to: otherSide(from),
+  }));
   return directions.length > 0 ? directions : [{ flow, from: "exactonline", to: "crmoffice" }];
 }
 
@@ -163,7 +167,8 @@ function rowNotes(direction: FlowDirection, rule: FieldRule): string {
     const maxLength = rule.transform?.[side]?.maxLength;
     if (maxLength !== undefined) notes.push(`At most ${maxLength} characters when written to ${system(side)} (longer values are cut).`);
   }
-  if (rule.name === flow.matchBy.field) notes.push(`Merge criterion (${flow.matchBy.caseInsensitive ? "case-insensitive" : "exact, case-sensitive"}).`);
+  if (rule.name === flow.matchBy.field)
+    notes.push(`Merge criterion (${flow.matchBy.caseInsensitive ? "case-insensitive" : "exact, case-sensitive"}).`);
   if (flow.createOn.includes(to)) {
     const group = flow[to].requiredToCreate.find((fields) => fields.includes(rule[to]));
     if (group) notes.push(`Required to create ${aRecord(flow, to)}${group.length > 1 ? ` (${orList(group)})` : ""}.`);
@@ -180,8 +185,11 @@ function unmappedNotes(direction: FlowDirection, side: Side, field: string): str
   if (flow.createOn.includes(side)) {
     if (group) notes.push(`Required to create ${aRecord(flow, side)}${group.length > 1 ? ` (${orList(group)})` : ""}.`);
     if (setting) {
-      notes.push(`${article(system(side)) === "an" ? "An" : "A"} ${typeName(flow, side)} record created by this flow gets it from the setting ${setting}.`);
-      if (group?.length === 1) notes.push("With none configured, such a record cannot be created: it is unsyncable (recorded with its reason, not retried).");
+      notes.push(
+        `${article(system(side)) === "an" ? "An" : "A"} ${typeName(flow, side)} record created by this flow gets it from the setting ${setting}.`,
+      );
+      if (group?.length === 1)
+        notes.push("With none configured, such a record cannot be created: it is unsyncable (recorded with its reason, not retried).");
     }
   }
   return notes.join(" ");
@@ -191,14 +199,24 @@ function unmappedNotes(direction: FlowDirection, side: Side, field: string): str
 export function tableRows(direction: FlowDirection): string[][] {
   const { flow, from, to } = direction;
   const rows = flow.fields.map((rule) => [rule[from], rule[to], rule.crmofficeType, rowNotes(direction, rule)]);
-  rows.push([SYSTEMS[from].key, SYSTEMS[to].key, "string", "Link key: each side's record id, kept in the link store; never written to the other system."]);
+  rows.push([
+    SYSTEMS[from].key,
+    SYSTEMS[to].key,
+    "string",
+    "Link key: each side's record id, kept in the link store; never written to the other system.",
+  ]);
   for (const field of unmappedFields(flow, from)) rows.push([field, NONE, NONE, unmappedNotes(direction, from, field)]);
   for (const field of unmappedFields(flow, to)) rows.push([NONE, field, NONE, unmappedNotes(direction, to, field)]);
   return rows;
 }
 
 export function tableHeader(direction: FlowDirection): string[] {
-  return [`${typeName(direction.flow, direction.from)} Property`, `${typeName(direction.flow, direction.to)} Property`, TABLE_HEADER_TYPE, TABLE_HEADER_NOTES];
+  return [
+    `${typeName(direction.flow, direction.from)} Property`,
+    `${typeName(direction.flow, direction.to)} Property`,
+    TABLE_HEADER_TYPE,
+    TABLE_HEADER_NOTES,
+  ];
 }
 
 function directionSection(flows: readonly FlowDefinition[], direction: FlowDirection): string[] {
@@ -220,11 +238,15 @@ function directionSection(flows: readonly FlowDefinition[], direction: FlowDirec
     );
   }
   for (const other of sharingFlows(flows, flow, from)) {
-    paragraphs.push(`${article(source) === "an" ? "An" : "A"} ${source} record linked in the flow ${other.title} stays in that flow and is not synchronized here.`);
+    paragraphs.push(
+      `${article(source) === "an" ? "An" : "A"} ${source} record linked in the flow ${other.title} stays in that flow and is not synchronized here.`,
+    );
   }
 
   if (twoWay) {
-    paragraphs.push(`Once a link between a ${source} and a ${target} is established, it will keep in sync between the two systems, regardless of where it is edited.`);
+    paragraphs.push(
+      `Once a link between a ${source} and a ${target} is established, it will keep in sync between the two systems, regardless of where it is edited.`,
+    );
   } else {
     paragraphs.push(
       `Once a link between a ${source} and a ${target} is established, edits made in ${system(from)} will keep it in sync in ${system(to)}. ` +
@@ -256,7 +278,8 @@ export function flowRules(flows: readonly FlowDefinition[], flow: FlowDefinition
       : `Directions: ${system(directions[0]?.from ?? "exactonline")} to ${system(directions[0]?.to ?? "crmoffice")} only.`,
   );
   for (const side of SIDES) {
-    if (!flow[side].writable) rules.push(`${system(side)} ${flow[side].label} are never written: the ${system(side)} API cannot write them.`);
+    if (!flow[side].writable)
+      rules.push(`${system(side)} ${flow[side].label} are never written: the ${system(side)} API cannot write them.`);
   }
 
   rules.push(
@@ -268,7 +291,9 @@ export function flowRules(flows: readonly FlowDefinition[], flow: FlowDefinition
   for (const side of SIDES) {
     const other = otherSide(side);
     if (!flow.createOn.includes(side)) {
-      rules.push(`Never created in ${system(side)}: ${article(typeName(flow, other))} ${typeName(flow, other)} record without a link does not enter this flow.`);
+      rules.push(
+        `Never created in ${system(side)}: ${article(typeName(flow, other))} ${typeName(flow, other)} record without a link does not enter this flow.`,
+      );
       continue;
     }
     const required = flow[side].requiredToCreate;
@@ -285,7 +310,8 @@ export function flowRules(flows: readonly FlowDefinition[], flow: FlowDefinition
   const owned = flow.fields.filter((rule) => rule.owner);
   for (const side of SIDES) {
     const fields = owned.filter((rule) => rule.owner === side).map((rule) => rule[side]);
-    if (fields.length > 0) rules.push(`Owner: ${system(side)} owns ${andList(fields)}; its value wins every conflict on ${fields.length > 1 ? "them" : "it"}.`);
+    if (fields.length > 0)
+      rules.push(`Owner: ${system(side)} owns ${andList(fields)}; its value wins every conflict on ${fields.length > 1 ? "them" : "it"}.`);
   }
 
   if (flow.conflictPolicy === "latest-modified-wins") {
@@ -339,7 +365,10 @@ export function renderDataflowDocument(flows: readonly FlowDefinition[], options
         `The content contains confidential information regulated under an NDA agreement, and sharing or distributing it without written permission is prohibited.`,
     ],
   ];
-  const blocks = [...head, ...flows.flatMap((flow) => [...directionsOf(flow).map((direction) => directionSection(flows, direction)), rulesSection(flows, flow)])];
+  const blocks = [
+    ...head,
+    ...flows.flatMap((flow) => [...directionsOf(flow).map((direction) => directionSection(flows, direction)), rulesSection(flows, flow)]),
+  ];
   // As in the origin: one blank line between parts, two after a section that ends in a table.
   return `${blocks.map((block, index) => (index === 0 ? "" : blocks[index - 1]?.includes(".. list-table::") ? "\n\n\n" : "\n\n") + block.join("\n")).join("")}\n`;
 }

@@ -51,12 +51,7 @@ function conflictWinner(rule: FieldRule, state: Record<Side, SideState>, source:
  * value; changed on both to different values is a conflict for the flow's policy. On a new
  * link an empty value is no edit, so it never wipes a filled one.
  */
-export function mergeRecords(
-  flow: FlowDefinition,
-  state: Record<Side, SideState>,
-  agreed: AgreedValues | null,
-  source: Side,
-): MergeResult {
+export function mergeRecords(flow: FlowDefinition, state: Record<Side, SideState>, agreed: AgreedValues | null, source: Side): MergeResult {
   const result: MergeResult = { writes: {}, conflicts: [], kept: [] };
   const write = (side: Side, field: string, value: FieldValue) => {
     (result.writes[side] ??= {})[field] = value;

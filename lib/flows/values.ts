@@ -18,7 +18,10 @@ export function normalize(value: FieldValue | undefined): FieldValue {
  */
 export function fingerprint(flow: FlowDefinition, side: Side, fields: Fields): string {
   const values = flow.fields.map((rule) => [rule.name, normalize(fields[rule[side]])]);
-  return createHash("sha256").update(JSON.stringify([flow.name, values])).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([flow.name, values]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** A record's values for the flow's rows, keyed by row name. */
@@ -40,9 +43,7 @@ export function crossValue(rule: FieldRule, target: Side, value: FieldValue): Fi
 
 /** Row-named values as the target system's fields. */
 export function toSystemFields(flow: FlowDefinition, side: Side, values: SideValues): Fields {
-  return Object.fromEntries(
-    flow.fields.filter((rule) => rule.name in values).map((rule) => [rule[side], values[rule.name] ?? null]),
-  );
+  return Object.fromEntries(flow.fields.filter((rule) => rule.name in values).map((rule) => [rule[side], values[rule.name] ?? null]));
 }
 
 /** The row of the flow's merge criterion. */

@@ -42,7 +42,11 @@ export class CursorStore {
           Item: { ...this.key(name), position: to, updatedAt: new Date(this.now()).toISOString() },
           ...(from === null
             ? { ConditionExpression: "attribute_not_exists(pk)" }
-            : { ConditionExpression: "#position = :from", ExpressionAttributeNames: { "#position": "position" }, ExpressionAttributeValues: { ":from": from } }),
+            : {
+                ConditionExpression: "#position = :from",
+                ExpressionAttributeNames: { "#position": "position" },
+                ExpressionAttributeValues: { ":from": from },
+              }),
         }),
       );
     } catch (error) {

@@ -101,7 +101,9 @@ export class LinkStore {
     );
     const items = result.Items ?? [];
     return {
-      references: items.filter((item) => String(item.sk).startsWith("FLOW#")).map((item) => ({ flow: String(item.flow), linkId: String(item.linkId) })),
+      references: items
+        .filter((item) => String(item.sk).startsWith("FLOW#"))
+        .map((item) => ({ flow: String(item.flow), linkId: String(item.linkId) })),
       unsyncableIn: items.filter((item) => String(item.sk).startsWith("UNSYNCABLE#")).map((item) => String(item.flow)),
     };
   }
@@ -150,12 +152,16 @@ export class LinkStore {
   }
 
   private deletePendingItem(link: Link) {
-    return link.pending ? [{ Delete: { TableName: this.tableName, Key: keys.pending(link.pending.side, link.pending.type, link.pending.fingerprint) } }] : [];
+    return link.pending
+      ? [{ Delete: { TableName: this.tableName, Key: keys.pending(link.pending.side, link.pending.type, link.pending.fingerprint) } }]
+      : [];
   }
 
   /** The create in flight (or interrupted) that would make a record with this fingerprint. */
   async pendingCreate(side: Side, type: string, fingerprint: string): Promise<{ flow: string; linkId: string } | null> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.pending(side, type, fingerprint), ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.pending(side, type, fingerprint), ConsistentRead: true }),
+    );
     return result.Item ? { flow: String(result.Item.flow), linkId: String(result.Item.linkId) } : null;
   }
 
@@ -176,7 +182,13 @@ export class LinkStore {
    */
   private versionedUpdate(
     link: Link,
-    changes: { set: Record<string, unknown>; remove?: string[]; condition?: string; names?: Record<string, string>; values?: Record<string, unknown> },
+    changes: {
+      set: Record<string, unknown>;
+      remove?: string[];
+      condition?: string;
+      names?: Record<string, string>;
+      values?: Record<string, unknown>;
+    },
   ) {
     const set = { ...changes.set, version: link.version + 1 };
     const names: Record<string, string> = {};
@@ -209,12 +221,20 @@ export class LinkStore {
    * Claim before create: reserve the source record and a `creating` link, so a retry or a
    * second worker finds the claim instead of creating the other record again.
    */
-  async claimForCreate(flow: string, source: RecordRef, types: Record<Side, string>, leaseMs: number, pending: PendingCreate): Promise<Link> {
+  async claimForCreate(
+    flow: string,
+    source: RecordRef,
+    types: Record<Side, string>,
+    leaseMs: number,
+    pending: PendingCreate,
+  ): Promise<Link> {
     const link = { ...this.newLink(flow, types, "creating", { [source.side]: source.id }), claimedUntil: this.now() + leaseMs, pending };
     await guarded(
       () =>
         this.db.send(
-          new TransactWriteCommand({ TransactItems: [this.referenceItem(flow, link.linkId, source), this.linkItem(link), this.pendingItem(link, pending, leaseMs)] }),
+          new TransactWriteCommand({
+            TransactItems: [this.referenceItem(flow, link.linkId, source), this.linkItem(link), this.pendingItem(link, pending, leaseMs)],
+          }),
         ),
       "claim",
     );
@@ -230,7 +250,10 @@ export class LinkStore {
       names: { "#state": "state" },
       values: { ":creating": "creating" },
     });
-    await guarded(() => this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, this.pendingItem(link, pending, leaseMs)] })), "renew claim");
+    await guarded(
+      () => this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, this.pendingItem(link, pending, leaseMs)] })),
+      "renew claim",
+    );
     return renewed;
   }
 
@@ -253,7 +276,9 @@ export class LinkStore {
     await guarded(
       () =>
         this.db.send(
-          new TransactWriteCommand({ TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }, ...this.deletePendingItem(link)] }),
+          new TransactWriteCommand({
+            TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }, ...this.deletePendingItem(link)],
+          }),
         ),
       "complete create",
     );
@@ -262,7 +287,10 @@ export class LinkStore {
 
   /** Links two records that already exist (a first-sight match). */
   async linkPair(flow: string, a: RecordRef, b: RecordRef): Promise<Link> {
-    const link = this.newLink(flow, { [a.side]: a.type, [b.side]: b.type } as Record<Side, string>, "linked", { [a.side]: a.id, [b.side]: b.id });
+    const link = this.newLink(flow, { [a.side]: a.type, [b.side]: b.type } as Record<Side, string>, "linked", {
+      [a.side]: a.id,
+      [b.side]: b.id,
+    });
     await guarded(
       () =>
         this.db.send(
@@ -318,8 +346,12 @@ export class LinkStore {
   async closeLink(link: Link, deletedSide: Side): Promise<Link> {
     const closed: Link = { ...link, state: "closed", version: link.version + 1, updatedAt: new Date(this.now()).toISOString() };
     const deletedId = link.ids[deletedSide];
-    const update = this.versionedUpdate(link, { set: { state: "closed", updatedAt: closed.updatedAt, gsi1pk: kinds.closedLinks(link.flow) } });
-    const deleteReference = deletedId ? [{ Delete: { TableName: this.tableName, Key: keys.reference(deletedSide, link.types[deletedSide], deletedId, link.flow) } }] : [];
+    const update = this.versionedUpdate(link, {
+      set: { state: "closed", updatedAt: closed.updatedAt, gsi1pk: kinds.closedLinks(link.flow) },
+    });
+    const deleteReference = deletedId
+      ? [{ Delete: { TableName: this.tableName, Key: keys.reference(deletedSide, link.types[deletedSide], deletedId, link.flow) } }]
+      : [];
     await guarded(() => this.db.send(new TransactWriteCommand({ TransactItems: [...deleteReference, { Update: update }] })), "close link");
     return closed;
   }

@@ -3,16 +3,7 @@ import type { RecordRef } from "#lib/links/store";
 import { keys } from "#lib/links/keys";
 import { TTL_ATTRIBUTE } from "#lib/store/table";
 
-export type DecisionKind =
-  | "created"
-  | "linked"
-  | "updated"
-  | "echo"
-  | "kept"
-  | "unsyncable"
-  | "unlinked"
-  | "deleted"
-  | "ignored";
+export type DecisionKind = "created" | "linked" | "updated" | "echo" | "kept" | "unsyncable" | "unlinked" | "deleted" | "ignored";
 
 /** One sync decision about one record. Field values appear only here, never in logs. */
 export interface Decision {

@@ -22,8 +22,7 @@ const run = promisify(execFile);
 
 const PACKAGE_SPEC = "amplify-dynamodb-simulator@2.9.30";
 /** sha512 of that tarball as published (npm's `dist.integrity`); contains DynamoDB Local 1.25.1. */
-const PACKAGE_INTEGRITY =
-  "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
+const PACKAGE_INTEGRITY = "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
 const JAR = "DynamoDBLocal.jar";
 const NATIVE_LIBS = "DynamoDBLocal_lib";
 
@@ -34,7 +33,9 @@ export const DEFAULT_DYNAMODB_LOCAL_DIR = fileURLToPath(new URL("../../.local/dy
 export class JavaNotFoundError extends Error {
   override name = "JavaNotFoundError";
   constructor() {
-    super("DynamoDB Local needs Java 11 or newer, and `java` was not found on PATH (on Debian/Ubuntu: apt-get install openjdk-17-jre-headless)");
+    super(
+      "DynamoDB Local needs Java 11 or newer, and `java` was not found on PATH (on Debian/Ubuntu: apt-get install openjdk-17-jre-headless)",
+    );
   }
 }
 
@@ -205,9 +206,7 @@ async function launch(files: DynamoDbLocalFiles, host: string, port: number, sta
     };
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
-    child.on("error", (error) =>
-      reject(isErrnoException(error) && error.code === "ENOENT" ? new JavaNotFoundError() : error),
-    );
+    child.on("error", (error) => reject(isErrnoException(error) && error.code === "ENOENT" ? new JavaNotFoundError() : error));
     child.once("exit", (code) =>
       reject(new DynamoDbLocalStartError(`DynamoDB Local exited during start (code ${code}): ${output.text()}`)),
     );

@@ -279,7 +279,10 @@ function newRequestId(): string {
 
 /** "POST /webhooks/exactonline" → "post-webhooks-exactonline" (names the function in logs). */
 function functionNameOf(routeKey: string): string {
-  return routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return routeKey
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

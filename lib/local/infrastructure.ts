@@ -21,7 +21,11 @@ export interface InfrastructureOptions {
   host?: string;
 }
 
-export async function startInfrastructure({ dynamoPort, sqsPort, host = "127.0.0.1" }: InfrastructureOptions): Promise<LocalInfrastructure> {
+export async function startInfrastructure({
+  dynamoPort,
+  sqsPort,
+  host = "127.0.0.1",
+}: InfrastructureOptions): Promise<LocalInfrastructure> {
   const [dynamo, sqs] = await Promise.allSettled([
     startDynamoDbLocal({ port: dynamoPort, host }),
     startSqsEmulator({ port: sqsPort, host }),

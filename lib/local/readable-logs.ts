@@ -5,7 +5,8 @@
  */
 export function printLogsReadably(stream: NodeJS.WriteStream = process.stdout): void {
   const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => write(typeof chunk === "string" ? readable(chunk) : chunk, ...rest)) as typeof stream.write;
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    write(typeof chunk === "string" ? readable(chunk) : chunk, ...rest)) as typeof stream.write;
 }
 
 function readable(text: string): string {

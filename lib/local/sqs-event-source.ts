@@ -204,9 +204,7 @@ function toRecord(message: Message, eventSourceARN: string, awsRegion: string): 
   };
 }
 
-const BatchResponseSchema = z
-  .object({ batchItemFailures: z.array(z.object({ itemIdentifier: z.string().min(1) })).nullish() })
-  .nullish();
+const BatchResponseSchema = z.object({ batchItemFailures: z.array(z.object({ itemIdentifier: z.string().min(1) })).nullish() }).nullish();
 
 /**
  * Lambda's rules for a ReportBatchItemFailures response: nothing, an empty object or an empty

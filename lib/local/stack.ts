@@ -86,7 +86,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let aws = options.aws;
     if (!aws) {
-      const infrastructure = await startInfrastructure({ dynamoPort: ports.dynamodb ?? localPort("dynamodb"), sqsPort: ports.sqs ?? localPort("sqs") });
+      const infrastructure = await startInfrastructure({
+        dynamoPort: ports.dynamodb ?? localPort("dynamodb"),
+        sqsPort: ports.sqs ?? localPort("sqs"),
+      });
       stops.push(() => infrastructure.stop());
       aws = infrastructure;
     }
@@ -94,12 +97,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const prefix = options.resourcePrefix ?? LOCAL_RESOURCE_PREFIX;
     const sqs = new SQSClient({});
     await createTable(new DynamoDBClient({}), prefix);
-    const queues = await createQueues(sqs, { name: queueNames(prefix).queue, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5, maxReceiveCount: 5 });
+    const queues = await createQueues(sqs, {
+      name: queueNames(prefix).queue,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
+      maxReceiveCount: 5,
+    });
 
     const seed = options.seed ?? "demo";
     const exactSandbox = await startExactSandbox({ port: ports.exactonline ?? localPort("exactonline"), seed, ...options.exactSandbox });
     stops.push(() => exactSandbox.stop());
-    const crmofficeSandbox = await startCrmOfficeSandbox({ port: ports.crmoffice ?? localPort("crmoffice"), seed, ...options.crmofficeSandbox });
+    const crmofficeSandbox = await startCrmOfficeSandbox({
+      port: ports.crmoffice ?? localPort("crmoffice"),
+      seed,
+      ...options.crmofficeSandbox,
+    });
     stops.push(() => crmofficeSandbox.stop());
 
     const api = await startHttpApi({
@@ -164,7 +175,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     return {
-      urls: { api: api.url, exactonline: exactSandbox.url, crmoffice: crmofficeSandbox.url, dynamodb: aws.dynamoEndpoint, sqs: aws.sqsEndpoint },
+      urls: {
+        api: api.url,
+        exactonline: exactSandbox.url,
+        crmoffice: crmofficeSandbox.url,
+        dynamodb: aws.dynamoEndpoint,
+        sqs: aws.sqsEndpoint,
+      },
       tableName: prefix,
       queueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,

@@ -32,7 +32,16 @@ const cursorName = (division: number, feed: string) => `poll#exactonline#${divis
 
 function changeEvent(recordType: ExactSyncedType, recordId: string, action: ChangeEvent["action"]): ChangeEvent {
   const eventId = randomUUID();
-  return { eventId, correlationId: eventId, system: "exactonline", recordType, recordId, action, source: "poller", observedAt: new Date().toISOString() };
+  return {
+    eventId,
+    correlationId: eventId,
+    system: "exactonline",
+    recordType,
+    recordId,
+    action,
+    source: "poller",
+    observedAt: new Date().toISOString(),
+  };
 }
 
 /**
@@ -46,21 +55,25 @@ export async function pollExact(deps: ExactPollerDeps, maxPagesPerFeed = 5): Pro
   const feeds = [
     ...POLLED_TYPES.map((type) => ({
       feed: `sync/${type}`,
-      pages: (after: number) => mapPages(deps.exact.syncPages(type, after), async (page) => {
-        const changed = [];
-        for (const row of page.rows) {
-          if (await alreadyAgreed({ side: "exactonline", type, id: row.record.id }, row.record, deps.store)) summary.alreadySynced += 1;
-          else changed.push(changeEvent(type, row.record.id, "upsert"));
-        }
-        return { events: changed, lastTimestamp: page.lastTimestamp };
-      }),
+      pages: (after: number) =>
+        mapPages(deps.exact.syncPages(type, after), async (page) => {
+          const changed = [];
+          for (const row of page.rows) {
+            if (await alreadyAgreed({ side: "exactonline", type, id: row.record.id }, row.record, deps.store)) summary.alreadySynced += 1;
+            else changed.push(changeEvent(type, row.record.id, "upsert"));
+          }
+          return { events: changed, lastTimestamp: page.lastTimestamp };
+        }),
     })),
     {
       feed: DELETED_FEED,
-      pages: (after: number) => mapPages(deps.exact.deletedPages(after), async (page) => ({
-        events: page.rows.filter((row) => POLLED_TYPES.includes(row.type as (typeof POLLED_TYPES)[number])).map((row) => changeEvent(row.type, row.id, "delete")),
-        lastTimestamp: page.lastTimestamp,
-      })),
+      pages: (after: number) =>
+        mapPages(deps.exact.deletedPages(after), async (page) => ({
+          events: page.rows
+            .filter((row) => POLLED_TYPES.includes(row.type as (typeof POLLED_TYPES)[number]))
+            .map((row) => changeEvent(row.type, row.id, "delete")),
+          lastTimestamp: page.lastTimestamp,
+        })),
     },
   ];
 

@@ -31,14 +31,25 @@ export interface ExactUser {
 /** Signs in through the Exact sandbox's OAuth code flow (as the app's own client: the same budget). */
 export async function exactUser(baseUrl: string, { fetch: send = fetch }: SandboxUserOptions = {}): Promise<ExactUser> {
   const auth = new URL("/api/oauth2/auth", baseUrl);
-  auth.search = new URLSearchParams({ client_id: EXACT_SANDBOX.clientId, redirect_uri: EXACT_SANDBOX.redirectUri, response_type: "code", state: "user" }).toString();
+  auth.search = new URLSearchParams({
+    client_id: EXACT_SANDBOX.clientId,
+    redirect_uri: EXACT_SANDBOX.redirectUri,
+    response_type: "code",
+    state: "user",
+  }).toString();
   const consent = await send(auth, { redirect: "manual" });
   const code = new URL(consent.headers.get("location") ?? "", baseUrl).searchParams.get("code") ?? "";
   const tokenResponse = await expectOk(
     await send(new URL("/api/oauth2/token", baseUrl), {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, client_id: EXACT_SANDBOX.clientId, client_secret: EXACT_SANDBOX.clientSecret, redirect_uri: EXACT_SANDBOX.redirectUri }),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        client_id: EXACT_SANDBOX.clientId,
+        client_secret: EXACT_SANDBOX.clientSecret,
+        redirect_uri: EXACT_SANDBOX.redirectUri,
+      }),
     }),
     "exact token",
   );
@@ -46,20 +57,33 @@ export async function exactUser(baseUrl: string, { fetch: send = fetch }: Sandbo
   const url = (path: string) => `${baseUrl}/api/v1/${EXACT_SANDBOX.division}/${path}`;
   const headers = { authorization: `Bearer ${token}`, accept: "application/json", "content-type": "application/json" };
   const write = async (method: string, path: string, body?: unknown) =>
-    void (await (await expectOk(await send(url(path), { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), `${method} ${path}`)).arrayBuffer());
+    void (await (
+      await expectOk(
+        await send(url(path), { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+        `${method} ${path}`,
+      )
+    ).arrayBuffer());
   return {
-    get: async (path) => ((await (await expectOk(await send(url(path), { headers }), `GET ${path}`)).json()) as { d: Record<string, unknown> }).d,
+    get: async (path) =>
+      ((await (await expectOk(await send(url(path), { headers }), `GET ${path}`)).json()) as { d: Record<string, unknown> }).d,
     list: async (path) => {
       const rows: Record<string, unknown>[] = [];
       let next: string | undefined = url(path);
       while (next) {
-        const page = (await (await expectOk(await send(next, { headers }), `GET ${path}`)).json()) as { d: { results: Record<string, unknown>[]; __next?: string } };
+        const page = (await (await expectOk(await send(next, { headers }), `GET ${path}`)).json()) as {
+          d: { results: Record<string, unknown>[]; __next?: string };
+        };
         rows.push(...page.d.results);
         next = page.d.__next;
       }
       return rows;
     },
-    post: async (path, body) => ((await (await expectOk(await send(url(path), { method: "POST", headers, body: JSON.stringify(body) }), `POST ${path}`)).json()) as { d: Record<string, unknown> }).d,
+    post: async (path, body) =>
+      (
+        (await (await expectOk(await send(url(path), { method: "POST", headers, body: JSON.stringify(body) }), `POST ${path}`)).json()) as {
+          d: Record<string, unknown>;
+        }
+      ).d,
     put: (path, body) => write("PUT", path, body),
     delete: (path) => write("DELETE", path),
   };
@@ -81,14 +105,22 @@ export async function crmUser(baseUrl: string, { fetch: send = fetch }: SandboxU
     await send(`${baseUrl}/connect/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: CRMOFFICE_SANDBOX.clientId, client_secret: CRMOFFICE_SANDBOX.clientSecret, scope: "crmoffice offline_access" }),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: CRMOFFICE_SANDBOX.clientId,
+        client_secret: CRMOFFICE_SANDBOX.clientSecret,
+        scope: "crmoffice offline_access",
+      }),
     }),
     "crmoffice token",
   );
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const call = async (method: string, path: string, body?: unknown) =>
-    expectOk(await send(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), `${method} ${path}`);
+    expectOk(
+      await send(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+      `${method} ${path}`,
+    );
   return {
     get: async (path) => {
       const response = await send(`${baseUrl}${path}`, { headers });
@@ -102,7 +134,10 @@ export async function crmUser(baseUrl: string, { fetch: send = fetch }: SandboxU
       const items: Record<string, unknown>[] = [];
       for (let page = 1; ; page++) {
         const separator = path.includes("?") ? "&" : "?";
-        const body = (await (await call("GET", `${path}${separator}page=${page}&pageSize=200`)).json()) as { items: Record<string, unknown>[]; totalCount: number };
+        const body = (await (await call("GET", `${path}${separator}page=${page}&pageSize=200`)).json()) as {
+          items: Record<string, unknown>[];
+          totalCount: number;
+        };
         items.push(...body.items);
         if (body.items.length === 0 || items.length >= body.totalCount) return items;
       }

@@ -45,7 +45,10 @@ export interface BackfillProgress {
 /** The record types of each side that the chosen flows carry to the other side. */
 export function backfillSources(flows: readonly FlowDefinition[]): { side: Side; type: string }[] {
   return SIDES.flatMap((side) =>
-    [...new Set(flows.filter((flow) => flow.createOn.includes(otherSide(side))).map((flow) => flow[side].type))].map((type) => ({ side, type })),
+    [...new Set(flows.filter((flow) => flow.createOn.includes(otherSide(side))).map((flow) => flow[side].type))].map((type) => ({
+      side,
+      type,
+    })),
   );
 }
 
@@ -58,7 +61,11 @@ const checkpointName = (division: number, side: Side, type: string) => `backfill
  * once per record. A checkpoint is stored after each page: a killed run resumes from it, and the
  * records it handles again are linked already, so they are echoes: nothing is created twice.
  */
-export async function runBackfill(deps: BackfillDeps, options: BackfillOptions = {}, onProgress: (progress: BackfillProgress) => void = () => undefined): Promise<BackfillProgress[]> {
+export async function runBackfill(
+  deps: BackfillDeps,
+  options: BackfillOptions = {},
+  onProgress: (progress: BackfillProgress) => void = () => undefined,
+): Promise<BackfillProgress[]> {
   const flows = options.flows ? FLOWS.filter((flow) => options.flows?.includes(flow.name)) : FLOWS;
   const results: BackfillProgress[] = [];
   for (const { side, type } of backfillSources(flows)) {
@@ -66,7 +73,10 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     const name = checkpointName(deps.division, side, type);
     let stored = (await deps.cursors.read(name))?.position ?? null;
     const start = options.restart ? null : stored;
-    const pages = side === "exactonline" ? exactPages(deps.exactonline, type as ExactSyncedType, start ?? 1) : crmPages(deps.crmoffice, type, start ?? 0);
+    const pages =
+      side === "exactonline"
+        ? exactPages(deps.exactonline, type as ExactSyncedType, start ?? 1)
+        : crmPages(deps.crmoffice, type, start ?? 0);
     for await (const page of pages) {
       options.signal?.throwIfAborted();
       await forEachLimited(page.records, options.concurrency ?? 8, async (record) => {
@@ -109,7 +119,13 @@ async function* crmPages(crm: CrmOfficeConnector, type: string, sinceMs: number)
   }
 }
 
-async function handleRecord(ctx: SyncContext, side: Side, type: string, record: SystemRecord, claimWaitMs: number): Promise<DecisionKind[]> {
+async function handleRecord(
+  ctx: SyncContext,
+  side: Side,
+  type: string,
+  record: SystemRecord,
+  claimWaitMs: number,
+): Promise<DecisionKind[]> {
   const deadline = Date.now() + claimWaitMs;
   for (;;) {
     try {
@@ -126,7 +142,16 @@ async function handleRecord(ctx: SyncContext, side: Side, type: string, record: 
 
 function backfillEvent(side: Side, recordType: string, recordId: string): ChangeEvent {
   const eventId = randomUUID();
-  return { eventId, correlationId: eventId, system: side, recordType, recordId, action: "upsert", source: "backfill", observedAt: new Date().toISOString() } as ChangeEvent;
+  return {
+    eventId,
+    correlationId: eventId,
+    system: side,
+    recordType,
+    recordId,
+    action: "upsert",
+    source: "backfill",
+    observedAt: new Date().toISOString(),
+  } as ChangeEvent;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -25,5 +25,11 @@ export const syncContext = once(async (): Promise<SyncContext> => {
 /** What a backfill needs, from the same environment (syncctl, the local stack's demo sync). */
 export async function backfillDeps(): Promise<BackfillDeps> {
   const { settings: config, exactonline, crmoffice } = await connectorsFromEnvironment();
-  return { ctx: await syncContext(), exactonline, crmoffice, cursors: new CursorStore(documentClient(), config.TABLE_NAME), division: config.EXACT_DIVISION };
+  return {
+    ctx: await syncContext(),
+    exactonline,
+    crmoffice,
+    cursors: new CursorStore(documentClient(), config.TABLE_NAME),
+    division: config.EXACT_DIVISION,
+  };
 }

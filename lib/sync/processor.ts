@@ -48,7 +48,13 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
     if (!(error instanceof UnexpectedResponseError)) throw error;
     return recordBrokenSource(event, ref, `${error.system} sent a record that breaks its schema: ${error.message}`, ctx);
   }
-  const stamp = (flow: string, outcome: Outcome): Decision => ({ ...outcome, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId });
+  const stamp = (flow: string, outcome: Outcome): Decision => ({
+    ...outcome,
+    flow,
+    record: ref,
+    eventId: event.eventId,
+    correlationId: event.correlationId,
+  });
   let state = await ctx.store.recordState(ref);
   if (state.references.length === 0 && source) {
     const adoption = await adoptPendingCreate(ref, source, ctx);
@@ -60,7 +66,12 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   const { references, unsyncableIn } = state;
   const linkedFlows = references.map((reference) => flowNamed(reference.flow)).filter((flow) => flow !== undefined);
   // An unlinked record joins only flows that carry new records from its side to the other.
-  const flows = linkedFlows.length > 0 ? linkedFlows : source ? flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))) : [];
+  const flows =
+    linkedFlows.length > 0
+      ? linkedFlows
+      : source
+        ? flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side)))
+        : [];
 
   if (flows.length === 0) {
     const reason = source ? "no flow carries this record type from this side" : "record is gone and was not linked";
@@ -82,11 +93,18 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
 async function recordBrokenSource(event: ChangeEvent, ref: RecordRef, reason: string, ctx: SyncContext): Promise<LoggedDecision[]> {
   const { references } = await ctx.store.recordState(ref);
   const linked = references.map((reference) => reference.flow);
-  const flows = linked.length > 0 ? linked : flowsForRecord(ref.side, ref.type).filter((flow) => flow.createOn.includes(otherSide(ref.side))).map((flow) => flow.name);
+  const flows =
+    linked.length > 0
+      ? linked
+      : flowsForRecord(ref.side, ref.type)
+          .filter((flow) => flow.createOn.includes(otherSide(ref.side)))
+          .map((flow) => flow.name);
   const decisions: LoggedDecision[] = [];
   for (const flow of flows) {
     await ctx.store.markUnsyncable(flow, ref, reason);
-    decisions.push(await ctx.log.append({ kind: "unsyncable", reason, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId }));
+    decisions.push(
+      await ctx.log.append({ kind: "unsyncable", reason, flow, record: ref, eventId: event.eventId, correlationId: event.correlationId }),
+    );
   }
   return decisions;
 }
@@ -95,15 +113,28 @@ async function recordBrokenSource(event: ChangeEvent, ref: RecordRef, reason: st
  * `knownLinkId` comes from the record's state read just before (null: no link then); after a
  * lost race the decision starts again from a fresh read.
  */
-async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext, knownLinkId: string | null): Promise<Outcome> {
+async function decideWithRetries(
+  flow: FlowDefinition,
+  ref: RecordRef,
+  source: SystemRecord | null,
+  ctx: SyncContext,
+  knownLinkId: string | null,
+): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const link = attempt === 1 ? (knownLinkId === null ? null : await ctx.store.getLink(flow.name, knownLinkId)) : await ctx.store.findLink(flow.name, ref);
+      const link =
+        attempt === 1
+          ? knownLinkId === null
+            ? null
+            : await ctx.store.getLink(flow.name, knownLinkId)
+          : await ctx.store.findLink(flow.name, ref);
       return await decide(flow, ref, source, ctx, link);
     } catch (error) {
       if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
-      if (error instanceof ClientRequestError) return { kind: "unsyncable", reason: `${error.system} refused the request: ${error.message}` };
-      if (error instanceof UnexpectedResponseError) return { kind: "unsyncable", reason: `${error.system} sent a record that breaks its schema: ${error.message}` };
+      if (error instanceof ClientRequestError)
+        return { kind: "unsyncable", reason: `${error.system} refused the request: ${error.message}` };
+      if (error instanceof UnexpectedResponseError)
+        return { kind: "unsyncable", reason: `${error.system} sent a record that breaks its schema: ${error.message}` };
       const raced = error instanceof LinkConflictError || error instanceof RecordNotFoundError;
       if (!raced) throw error;
       if (attempt >= MAX_ATTEMPTS) throw new RetryLaterError(`${flow.name}: ${attempt} lost races in a row`, { cause: error });
@@ -111,9 +142,19 @@ async function decideWithRetries(flow: FlowDefinition, ref: RecordRef, source: S
   }
 }
 
-async function decide(flow: FlowDefinition, ref: RecordRef, source: SystemRecord | null, ctx: SyncContext, link: Link | null): Promise<Outcome> {
+async function decide(
+  flow: FlowDefinition,
+  ref: RecordRef,
+  source: SystemRecord | null,
+  ctx: SyncContext,
+  link: Link | null,
+): Promise<Outcome> {
   if (link?.state === "closed") {
-    if (source) return { kind: "ignored", reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record` };
+    if (source)
+      return {
+        kind: "ignored",
+        reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record`,
+      };
     await ctx.store.removeLink(link);
     return { kind: "ignored", reason: "record is gone; its link was already closed" };
   }
@@ -140,7 +181,9 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
   if (key === null) return { free: [], ownedBy: [] };
   const found = await ctx.connectors[other].findBy(flow[other].type, rule[other], String(normalize(source.fields[rule[ref.side]] ?? null)));
   const matching = found.filter((record) => matchKey(flow, record.fields[rule[other]] ?? null) === key);
-  const owners = await Promise.all(matching.map((record) => ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id })));
+  const owners = await Promise.all(
+    matching.map((record) => ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id })),
+  );
   return {
     free: matching.filter((_, index) => owners[index]?.length === 0),
     ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
@@ -228,7 +271,9 @@ async function createPartner(flow: FlowDefinition, ref: RecordRef, source: Syste
     throw error;
   }
   const pending = { side: target, type: flow[target].type, fingerprint: fingerprint(flow, target, fields) };
-  const held = claim ? await ctx.store.renewClaim(claim, ctx.createLeaseMs, pending) : await ctx.store.claimForCreate(flow.name, ref, typesOf(flow), ctx.createLeaseMs, pending);
+  const held = claim
+    ? await ctx.store.renewClaim(claim, ctx.createLeaseMs, pending)
+    : await ctx.store.claimForCreate(flow.name, ref, typesOf(flow), ctx.createLeaseMs, pending);
   const created = await ctx.connectors[target].create(flow[target].type, fields).catch(async (error: unknown) => {
     // Refused, so nothing was made: give the claim back, so the retry starts afresh instead of
     // waiting out its own lease (and a create that keeps failing reaches the dead-letter queue).
@@ -238,7 +283,9 @@ async function createPartner(flow: FlowDefinition, ref: RecordRef, source: Syste
   const partner: RecordRef = { side: target, type: flow[target].type, id: created.id };
   const agreed = { [ref.side]: project(flow, ref.side, source), [target]: project(flow, target, created) } as AgreedValues;
   await ctx.store.completeCreate(held, partner, agreed);
-  const written = Object.entries(agreed[target]).filter(([, value]) => value !== null).map(([name]) => name);
+  const written = Object.entries(agreed[target])
+    .filter(([, value]) => value !== null)
+    .map(([name]) => name);
   return { kind: "created", partner, fields: { [target]: written } };
 }
 
@@ -248,17 +295,32 @@ async function createPartner(flow: FlowDefinition, ref: RecordRef, source: Syste
  * wait for the create (its lease still runs), or complete the link with this record (it ran
  * out); never take the record for a new one, which would sync it into another flow.
  */
-async function adoptPendingCreate(ref: RecordRef, record: SystemRecord, ctx: SyncContext): Promise<{ flow: string; outcome: Outcome } | null> {
+async function adoptPendingCreate(
+  ref: RecordRef,
+  record: SystemRecord,
+  ctx: SyncContext,
+): Promise<{ flow: string; outcome: Outcome } | null> {
   for (const flow of FLOWS.filter((candidate) => candidate[ref.side].type === ref.type && candidate.createOn.includes(ref.side))) {
     const pending = await ctx.store.pendingCreate(ref.side, ref.type, fingerprint(flow, ref.side, record.fields));
     const link = pending ? await ctx.store.getLink(pending.flow, pending.linkId) : null;
     if (!link || link.state !== "creating") continue;
-    if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: the create that made this record is still linking it`);
+    if ((link.claimedUntil ?? 0) > ctx.now())
+      throw new RetryLaterError(`${flow.name}: the create that made this record is still linking it`);
     const creator = partnerRef(flow, link, otherSide(ref.side));
     const adopted = await ctx.store.completeCreate(link, ref, null);
     const creatorRecord = await ctx.connectors[creator.side].get(creator.type, creator.id);
-    const outcome = creatorRecord ? await mergeLinked(flow, adopted, creator, creatorRecord, ctx, record) : await endLink(flow, adopted, creator.side, ctx);
-    return { flow: flow.name, outcome: { ...outcome, partner: creator, kind: creatorRecord ? "linked" : outcome.kind, reason: "adopted: made by a create whose worker stopped before linking it" } };
+    const outcome = creatorRecord
+      ? await mergeLinked(flow, adopted, creator, creatorRecord, ctx, record)
+      : await endLink(flow, adopted, creator.side, ctx);
+    return {
+      flow: flow.name,
+      outcome: {
+        ...outcome,
+        partner: creator,
+        kind: creatorRecord ? "linked" : outcome.kind,
+        reason: "adopted: made by a create whose worker stopped before linking it",
+      },
+    };
   }
   return null;
 }
@@ -339,11 +401,16 @@ async function mergeLinked(
     if (nothingWritten(error)) await ctx.store.endWrite(reserved).catch(() => undefined);
     throw error;
   }
-  const agreed: AgreedValues = { exactonline: project(flow, "exactonline", records.exactonline), crmoffice: project(flow, "crmoffice", records.crmoffice) };
+  const agreed: AgreedValues = {
+    exactonline: project(flow, "exactonline", records.exactonline),
+    crmoffice: project(flow, "crmoffice", records.crmoffice),
+  };
   if (!link.agreed || !sameValues(link.agreed.exactonline, agreed.exactonline) || !sameValues(link.agreed.crmoffice, agreed.crmoffice)) {
     await ctx.store.saveAgreed(link, agreed);
   }
-  const fields = Object.fromEntries(SIDES.filter((side) => merge.writes[side]).map((side) => [side, Object.keys(merge.writes[side] ?? {})]));
+  const fields = Object.fromEntries(
+    SIDES.filter((side) => merge.writes[side]).map((side) => [side, Object.keys(merge.writes[side] ?? {})]),
+  );
   const written = writing;
   return {
     kind: written ? "updated" : merge.kept.length > 0 ? "kept" : "echo",

@@ -102,7 +102,8 @@ export function parseDeadLetter(body: string | undefined): { event: ChangeEvent 
 
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary> {
   if (options.flow !== undefined && !flowNamed(options.flow)) throw new UnknownFlowError(options.flow);
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0))
+    throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
   const now = options.now ?? Date.now;
   const sqs = sqsClient();
   const summary: ReplaySummary = {
@@ -189,7 +190,10 @@ function describe(message: Message, event: ChangeEvent, flows: string[], now: nu
     flows,
     correlationId: event.correlationId,
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-    ageSeconds: Number.isFinite(sent) && sent > 0 ? Math.max(0, Math.round((now - sent) / 1000)) : Math.max(0, Math.round((now - Date.parse(event.observedAt)) / 1000)),
+    ageSeconds:
+      Number.isFinite(sent) && sent > 0
+        ? Math.max(0, Math.round((now - sent) / 1000))
+        : Math.max(0, Math.round((now - Date.parse(event.observedAt)) / 1000)),
   };
 }
 

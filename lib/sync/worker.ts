@@ -50,9 +50,18 @@ export function createRecordHandler(deps: WorkerDeps) {
       for (const decision of await processChange(event, await deps.context())) reportDecision(decision);
     } catch (error) {
       const waitSeconds =
-        error instanceof RateLimitedError ? error.retryAfterMs / 1000 : error instanceof RetryLaterError ? RETRY_LATER_DELAY_SECONDS : undefined;
+        error instanceof RateLimitedError
+          ? error.retryAfterMs / 1000
+          : error instanceof RetryLaterError
+            ? RETRY_LATER_DELAY_SECONDS
+            : undefined;
       if (waitSeconds === undefined) {
-        const failure = { correlationId: event.correlationId, error: (error as Error).name, reason: (error as Error).message, receiveCount };
+        const failure = {
+          correlationId: event.correlationId,
+          error: (error as Error).name,
+          reason: (error as Error).message,
+          receiveCount,
+        };
         if (receiveCount >= deps.maxReceiveCount) {
           logger.error("change failed for the last time; it goes to the dead-letter queue (replay with syncctl replay)", failure);
           metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
@@ -62,7 +71,9 @@ export function createRecordHandler(deps: WorkerDeps) {
         }
         await deps
           .recordFailure({ ...failure, record: { side: event.system, type: event.recordType, id: event.recordId } })
-          .catch((recordError: unknown) => logger.warn("could not record the failure", { correlationId: event.correlationId, reason: (recordError as Error).message }));
+          .catch((recordError: unknown) =>
+            logger.warn("could not record the failure", { correlationId: event.correlationId, reason: (recordError as Error).message }),
+          );
         throw error;
       }
       await deps.requeue(event, waitSeconds);

@@ -19,11 +19,7 @@ export interface DeliveryIds {
  * One system's webhook rules: verify and parse a raw delivery into a change event, or null for
  * a delivery that only checks the endpoint is alive (Exact's empty validation POST).
  */
-export type ParseDelivery = (
-  rawBody: string,
-  headers: Record<string, string | undefined>,
-  ids: DeliveryIds,
-) => ChangeEvent | null;
+export type ParseDelivery = (rawBody: string, headers: Record<string, string | undefined>, ids: DeliveryIds) => ChangeEvent | null;
 
 export interface WebhookReceiverDeps {
   parse: () => Promise<ParseDelivery>;

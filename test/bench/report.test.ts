@@ -2,7 +2,18 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readEsbuildOptions, readFunctionHandlers } from "#lib/bench/bundles";
 import { callKind, countKinds, splitCycle, statsDelta, type TracedCall } from "#lib/bench/calls";
-import { checkTargets, formatReport, median, percentile, ratioOf, summarize, TARGETS, toJson, totalCalls, type BenchResult } from "#lib/bench/report";
+import {
+  checkTargets,
+  formatReport,
+  median,
+  percentile,
+  ratioOf,
+  summarize,
+  TARGETS,
+  toJson,
+  totalCalls,
+  type BenchResult,
+} from "#lib/bench/report";
 
 /*
  * The pure parts of `npm run bench`: percentiles, the call counting rules, the split of a
@@ -85,8 +96,18 @@ describe("counting calls", () => {
 
 const latency = { p50Ms: 40, p99Ms: 90, maxMs: 120 };
 const calls = { reads: 2, writes: 1 };
-function result(overrides: { inProcessP99?: number; timedOut?: number; bundleBytes?: number } = {}): Omit<BenchResult, "targets" | "machine" | "durationMs"> {
-  const ingest = { p50Ms: 1, p99Ms: overrides.inProcessP99 ?? 4, maxMs: 9, perSecond: 2_500, invocations: 5_000, concurrency: 2, errors: 0 };
+function result(
+  overrides: { inProcessP99?: number; timedOut?: number; bundleBytes?: number } = {},
+): Omit<BenchResult, "targets" | "machine" | "durationMs"> {
+  const ingest = {
+    p50Ms: 1,
+    p99Ms: overrides.inProcessP99 ?? 4,
+    maxMs: 9,
+    perSecond: 2_500,
+    invocations: 5_000,
+    concurrency: 2,
+    errors: 0,
+  };
   const perChange = { ...calls, exact: { reads: 1, writes: 0.5 }, sourceReads: 1, partnerReads: 1 };
   const perEcho = { reads: 1, writes: 0, exact: { reads: 0.5, writes: 0 } };
   const backfill = { records: 1_000, exact: { reads: 1, writes: 0 }, crmoffice: { reads: 1_005, writes: 1_000 } };
@@ -95,9 +116,21 @@ function result(overrides: { inProcessP99?: number; timedOut?: number; bundleByt
     ingest: {
       inProcess: ingest,
       http: { ...ingest, concurrency: 16 },
-      diagnosis: { functionCpuMs: 1, sendMessageCpuMs: 0.6, ownCodeCpuMs: 0.4, sqsEmulatorCpuMs: 0.5, sendMessageOnly: { p50Ms: 1, p99Ms: 2, perSecond: 900 }, httpFunctionCpuMs: 1.2, loadAverage: 0.5 },
+      diagnosis: {
+        functionCpuMs: 1,
+        sendMessageCpuMs: 0.6,
+        ownCodeCpuMs: 0.4,
+        sqsEmulatorCpuMs: 0.5,
+        sendMessageOnly: { p50Ms: 1, p99Ms: 2, perSecond: 900 },
+        httpFunctionCpuMs: 1.2,
+        loadAverage: 0.5,
+      },
     },
-    endToEnd: { ...e2e, byDirection: { exactToCrm: { ...latency, changes: 100 }, crmToExact: { ...latency, changes: 100 } }, overload: { ...e2e, changes: 100, ratePerSecond: 20 } },
+    endToEnd: {
+      ...e2e,
+      byDirection: { exactToCrm: { ...latency, changes: 100 }, crmToExact: { ...latency, changes: 100 } },
+      overload: { ...e2e, changes: 100, ratePerSecond: 20 },
+    },
     apiCalls: {
       perChange,
       perEcho,
@@ -108,7 +141,14 @@ function result(overrides: { inProcessP99?: number; timedOut?: number; bundleByt
       backfill: { product: backfill, naive: { ...backfill, exact: { reads: 17, writes: 0 } } },
       samples: { changes: 30, naiveChanges: 30, untraced: 0 },
     },
-    bundles: { worker: { bytes: overrides.bundleBytes ?? 500_000, initMs: 120, handler: "functions/worker.handler", largest: [{ name: "zod", bytes: 400_000 }] } },
+    bundles: {
+      worker: {
+        bytes: overrides.bundleBytes ?? 500_000,
+        initMs: 120,
+        handler: "functions/worker.handler",
+        largest: [{ name: "zod", bytes: 400_000 }],
+      },
+    },
   };
 }
 
@@ -132,7 +172,10 @@ describe("targets", () => {
   });
 
   it("gives a miss its reason, bundle reasons by wildcard", () => {
-    const checks = checkTargets(result({ inProcessP99: 7, bundleBytes: TARGETS.bundleBytes + 1 }), { "ingest.inProcess.p99Ms": "CPU-bound", "bundles.*.bytes": "zod" });
+    const checks = checkTargets(result({ inProcessP99: 7, bundleBytes: TARGETS.bundleBytes + 1 }), {
+      "ingest.inProcess.p99Ms": "CPU-bound",
+      "bundles.*.bytes": "zod",
+    });
     expect(checks.find((check) => check.name === "ingest.inProcess.p99Ms")).toMatchObject({ met: false, why: "CPU-bound", value: 7 });
     expect(checks.find((check) => check.name === "bundles.worker.bytes")).toMatchObject({ met: false, why: "zod" });
     expect(checks.find((check) => check.name === "ingest.inProcess.perSecond")?.why).toBeUndefined();
@@ -149,21 +192,32 @@ describe("targets", () => {
 describe("the JSON line and the report", () => {
   const full = (): BenchResult => {
     const measured = result();
-    return { ...measured, targets: checkTargets(measured), machine: { cpus: 2, cpuModel: "Test CPU", memoryGb: 8, node: "20.0.0", platform: "linux-x64", loadAverage: { start: 0.1, end: 0.2 } }, durationMs: 1_000 };
+    return {
+      ...measured,
+      targets: checkTargets(measured),
+      machine: { cpus: 2, cpuModel: "Test CPU", memoryGb: 8, node: "20.0.0", platform: "linux-x64", loadAverage: { start: 0.1, end: 0.2 } },
+      durationMs: 1_000,
+    };
   };
 
   it("has the issue's keys, then targets, machine and duration", () => {
     const json = JSON.parse(toJson(full())) as Record<string, Record<string, unknown>>;
     expect(Object.keys(json)).toEqual(["ingest", "endToEnd", "apiCalls", "bundles", "targets", "machine", "durationMs"]);
     expect(Object.keys(json.ingest ?? {})).toEqual(expect.arrayContaining(["inProcess", "http"]));
-    expect(json.ingest?.inProcess).toEqual(expect.objectContaining({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), perSecond: expect.any(Number) }));
+    expect(json.ingest?.inProcess).toEqual(
+      expect.objectContaining({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), perSecond: expect.any(Number) }),
+    );
     expect(json.endToEnd).toEqual(expect.objectContaining({ p50Ms: 40, p99Ms: 90, changes: 200 }));
     expect(json.apiCalls).toEqual(
       expect.objectContaining({
         perChange: expect.objectContaining({ reads: 2, writes: 1 }),
         perEcho: expect.objectContaining({ reads: 1, writes: 0 }),
         backfillExactReadsPer1000: 1,
-        naive: expect.objectContaining({ perChange: expect.objectContaining({ reads: 2, writes: 1 }), perEcho: expect.objectContaining({ reads: 2, writes: 1 }), backfillExactReadsPer1000: 17 }),
+        naive: expect.objectContaining({
+          perChange: expect.objectContaining({ reads: 2, writes: 1 }),
+          perEcho: expect.objectContaining({ reads: 2, writes: 1 }),
+          backfillExactReadsPer1000: 17,
+        }),
       }),
     );
     expect(json.bundles?.worker).toEqual(expect.objectContaining({ bytes: 500_000, initMs: 120 }));
@@ -192,7 +246,16 @@ describe("reading serverless.yml", () => {
   });
 
   it("takes the esbuild options serverless-esbuild uses", () => {
-    expect(readEsbuildOptions(yml)).toMatchObject({ bundle: true, minify: true, sourcemap: false, target: "node20", format: "esm", platform: "node", external: [], outputFileExtension: ".mjs" });
+    expect(readEsbuildOptions(yml)).toMatchObject({
+      bundle: true,
+      minify: true,
+      sourcemap: false,
+      target: "node20",
+      format: "esm",
+      platform: "node",
+      external: [],
+      outputFileExtension: ".mjs",
+    });
     expect(readEsbuildOptions(yml).banner?.js).toContain("createRequire(import.meta.url)");
   });
 
@@ -218,6 +281,12 @@ describe("reading serverless.yml", () => {
       { name: "one", file: "src/one", exported: "main" },
       { name: "two", file: "src/two", exported: "handler" },
     ]);
-    expect(readEsbuildOptions(small)).toMatchObject({ minify: false, target: "node22", external: ["@aws-sdk/*"], mainFields: ["module", "main"], outputFileExtension: ".js" });
+    expect(readEsbuildOptions(small)).toMatchObject({
+      minify: false,
+      target: "node22",
+      external: ["@aws-sdk/*"],
+      mainFields: ["module", "main"],
+      outputFileExtension: ".js",
+    });
   });
 });

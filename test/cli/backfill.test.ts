@@ -30,7 +30,12 @@ beforeAll(async () => {
     await exact.delete(`webhooks/WebhookSubscriptions(guid'${String(subscription.ID)}')`);
   }
   for (const n of [1, 2, 3]) {
-    await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: `Backfill${n}`, LastName: "Person", Email: `backfill${n}@example.com` });
+    await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: `Backfill${n}`,
+      LastName: "Person",
+      Email: `backfill${n}@example.com`,
+    });
     await exact.post("logistics/Items", { Code: `BF-${n}`, Description: `Backfill item ${n}` });
   }
 }, 60_000);
@@ -46,7 +51,8 @@ interface Summary {
 
 const totals = (summary: Summary) => {
   const decisions: Record<string, number> = {};
-  for (const source of summary.sources) for (const [kind, n] of Object.entries(source.decisions)) decisions[kind] = (decisions[kind] ?? 0) + (n ?? 0);
+  for (const source of summary.sources)
+    for (const [kind, n] of Object.entries(source.decisions)) decisions[kind] = (decisions[kind] ?? 0) + (n ?? 0);
   return decisions;
 };
 
@@ -59,9 +65,17 @@ describe("syncctl backfill", () => {
     const summary = JSON.parse(run.stdout[0] ?? "") as Summary;
     expect(summary.interrupted).toBe(false);
     expect(totals(summary)).toMatchObject({ created: 6 });
-    expect(summary.sources.find((source) => source.side === "exactonline" && source.type === "contact")).toMatchObject({ records: 3, done: true, decisions: { created: 3 } });
+    expect(summary.sources.find((source) => source.side === "exactonline" && source.type === "contact")).toMatchObject({
+      records: 3,
+      done: true,
+      decisions: { created: 3 },
+    });
 
-    expect((await crm.list("/contacts")).map((contact) => contact.email).sort()).toEqual(["backfill1@example.com", "backfill2@example.com", "backfill3@example.com"]);
+    expect((await crm.list("/contacts")).map((contact) => contact.email).sort()).toEqual([
+      "backfill1@example.com",
+      "backfill2@example.com",
+      "backfill3@example.com",
+    ]);
     expect((await crm.list("/companies")).map((company) => company.orgNr).sort()).toEqual(["BF-1", "BF-2", "BF-3"]);
     expect(run.progress).toMatch(/^done exactonline contact · 1 page · 3 records · [\d,]+\/s · created 3$/m);
     expect(run.progress).not.toContain("\r");

@@ -17,7 +17,10 @@ import { parseDeadLetter, flowsOfEvent } from "#lib/sync/replay";
 const outputs = [
   { OutputKey: "SyncTableName", OutputValue: "exact-crmoffice-sync-prod-SyncTable-1ABC" },
   { OutputKey: "EventsQueueUrl", OutputValue: "https://sqs.eu-west-1.amazonaws.com/123456789012/exact-crmoffice-sync-prod-EventsQueue-X" },
-  { OutputKey: "DeadLetterQueueUrl", OutputValue: "https://sqs.eu-west-1.amazonaws.com/123456789012/exact-crmoffice-sync-prod-EventsDeadLetterQueue-Y" },
+  {
+    OutputKey: "DeadLetterQueueUrl",
+    OutputValue: "https://sqs.eu-west-1.amazonaws.com/123456789012/exact-crmoffice-sync-prod-EventsDeadLetterQueue-Y",
+  },
   { OutputKey: "HttpApiUrl", OutputValue: "https://abc123.execute-api.eu-west-1.amazonaws.com/" },
   { OutputKey: "ServerlessDeploymentBucketName", OutputValue: "bucket" },
 ];
@@ -35,11 +38,18 @@ describe("a deployed stage", () => {
       deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/exact-crmoffice-sync-prod-EventsDeadLetterQueue-Y",
       apiUrl: "https://abc123.execute-api.eu-west-1.amazonaws.com",
     });
-    expect(stageResources("prod", outputs.filter((output) => output.OutputKey !== "HttpApiUrl"))).not.toHaveProperty("apiUrl");
+    expect(
+      stageResources(
+        "prod",
+        outputs.filter((output) => output.OutputKey !== "HttpApiUrl"),
+      ),
+    ).not.toHaveProperty("apiUrl");
   });
 
   it("names the outputs a stack lacks", () => {
-    expect(() => stageResources("dev", outputs.slice(3))).toThrow("stack exact-crmoffice-sync-dev has no output SyncTableName, EventsQueueUrl, DeadLetterQueueUrl");
+    expect(() => stageResources("dev", outputs.slice(3))).toThrow(
+      "stack exact-crmoffice-sync-dev has no output SyncTableName, EventsQueueUrl, DeadLetterQueueUrl",
+    );
   });
 
   it("runs with the stack's resources, secrets from SSM, and the deploy's connector settings", () => {
@@ -71,7 +81,8 @@ describe("the command line", () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout[2]).toBe("Usage: syncctl <command> [options] [--stage NAME]");
-    for (const command of ["status", "history", "subscribe", "backfill", "replay"]) expect(help.stdout.some((line) => line.startsWith(`  ${command} `))).toBe(true);
+    for (const command of ["status", "history", "subscribe", "backfill", "replay"])
+      expect(help.stdout.some((line) => line.startsWith(`  ${command} `))).toBe(true);
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.stdout).toEqual([]);
@@ -79,18 +90,27 @@ describe("the command line", () => {
   });
 
   it("has --help per command, also as `help <command>` and before the command", async () => {
-    for (const argv of [["replay", "--help"], ["help", "replay"], ["-h", "replay"]]) {
+    for (const argv of [
+      ["replay", "--help"],
+      ["help", "replay"],
+      ["-h", "replay"],
+    ]) {
       const help = await run(argv);
       expect(help.code, argv.join(" ")).toBe(0);
       expect(help.stdout[0]).toBe("Usage: syncctl replay [--dry-run] [--flow NAME] [--limit N] [--json] [--stage NAME]");
     }
     expect((await run(["status", "-h"])).stdout[0]).toBe("Usage: syncctl status [--json] [--stage NAME]");
-    expect((await run(["history", "--help"])).stdout[0]).toBe("Usage: syncctl history <exactonline|crmoffice> <type> <id> [--json] [--stage NAME]");
+    expect((await run(["history", "--help"])).stdout[0]).toBe(
+      "Usage: syncctl history <exactonline|crmoffice> <type> <id> [--json] [--stage NAME]",
+    );
   });
 
   it("answers wrong usage with one line on stderr and exit 2", async () => {
     const cases: [string[], string][] = [
-      [["frobnicate"], 'syncctl: unknown command "frobnicate" (commands: status, history, subscribe, backfill, replay) (see syncctl --help)'],
+      [
+        ["frobnicate"],
+        'syncctl: unknown command "frobnicate" (commands: status, history, subscribe, backfill, replay) (see syncctl --help)',
+      ],
       [["status", "--verbose"], "syncctl: Unknown option '--verbose' (see syncctl status --help)"],
       [["status", "extra"], 'syncctl: status takes no arguments, got "extra" (see syncctl status --help)'],
       [["history", "exactonline", "contact"], "syncctl: history needs <exactonline|crmoffice> <type> <id> (see syncctl history --help)"],
@@ -122,7 +142,16 @@ describe("the command line", () => {
 
 describe("formatting", () => {
   it("aligns tables, numbers to the right", () => {
-    expect(table([["flow", "links"], ["employees", "2"], ["items", "13"]], ["left", "right"])).toEqual(["flow       links", "employees      2", "items         13"]);
+    expect(
+      table(
+        [
+          ["flow", "links"],
+          ["employees", "2"],
+          ["items", "13"],
+        ],
+        ["left", "right"],
+      ),
+    ).toEqual(["flow       links", "employees      2", "items         13"]);
   });
 
   it("writes short ages", () => {
@@ -132,9 +161,21 @@ describe("formatting", () => {
   it("prints plain progress lines at most every interval when not on a terminal, and always a source's last", () => {
     let now = 0;
     const written: string[] = [];
-    const view = new BackfillProgressView({ isTTY: false, write: (text) => void written.push(text) }, [{ side: "exactonline", type: "contact" }], () => now, 2_000);
+    const view = new BackfillProgressView(
+      { isTTY: false, write: (text) => void written.push(text) },
+      [{ side: "exactonline", type: "contact" }],
+      () => now,
+      2_000,
+    );
     view.start();
-    const progress = { side: "exactonline" as const, type: "contact", pages: 1, records: 1000, decisions: { created: 10, echo: 990 }, done: false };
+    const progress = {
+      side: "exactonline" as const,
+      type: "contact",
+      pages: 1,
+      records: 1000,
+      decisions: { created: 10, echo: 990 },
+      done: false,
+    };
     now = 1_000;
     view.update(progress);
     now = 1_500;
@@ -157,7 +198,9 @@ describe("a history line", () => {
       record: { side: "exactonline", type: "contact", id: "e-1" },
       partner: { side: "crmoffice", type: "contact", id: "c-1" },
       fields: { crmoffice: ["lastName", "phone"], exactonline: [] },
-      conflicts: [{ field: "lastName", values: { exactonline: "Berg-Olsen", crmoffice: "Berg" }, winner: "exactonline", reason: "modified later" }],
+      conflicts: [
+        { field: "lastName", values: { exactonline: "Berg-Olsen", crmoffice: "Berg" }, winner: "exactonline", reason: "modified later" },
+      ],
       eventId: "ev-1",
       correlationId: "cid-1",
     });
@@ -181,7 +224,9 @@ describe("dead letters", () => {
 
   it("are malformed when not JSON or not a change event", () => {
     expect(parseDeadLetter("{")).toEqual({ reason: "body is not JSON" });
-    expect(parseDeadLetter('{"system":"exactonline","recordType":"invoice"}')).toMatchObject({ reason: expect.stringMatching(/^not a change event \(invalid: .*recordType/) });
+    expect(parseDeadLetter('{"system":"exactonline","recordType":"invoice"}')).toMatchObject({
+      reason: expect.stringMatching(/^not a change event \(invalid: .*recordType/),
+    });
   });
 });
 
@@ -201,11 +246,18 @@ describe("bin/syncctl.mjs", () => {
     const { port } = server.address() as { port: number };
     await new Promise((resolve) => server.close(resolve));
 
-    const failure = await exec(process.execPath, [bin, "status"], { env: { ...process.env, SQS_PORT: String(port) }, timeout: 30_000 }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const failure = await exec(process.execPath, [bin, "status"], {
+      env: { ...process.env, SQS_PORT: String(port) },
+      timeout: 30_000,
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1, stdout: "" });
-    expect(failure.stderr).toBe(`syncctl: the local stack is not running (no SQS answers at http://127.0.0.1:${port}): start it with \`npm start\`, or pass --stage NAME\n`);
+    expect(failure.stderr).toBe(
+      `syncctl: the local stack is not running (no SQS answers at http://127.0.0.1:${port}): start it with \`npm start\`, or pass --stage NAME\n`,
+    );
 
-    const usage = await exec(process.execPath, [bin, "replay", "--limit", "-3"], { timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
+    const usage = await exec(process.execPath, [bin, "replay", "--limit", "-3"], { timeout: 30_000 }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(usage).toMatchObject({ code: 2 });
   }, 60_000);
 });

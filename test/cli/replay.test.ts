@@ -42,16 +42,30 @@ afterAll(async () => {
 });
 
 const event = (system: ChangeEvent["system"], recordType: string, recordId: string): ChangeEvent =>
-  ({ eventId: randomUUID(), correlationId: randomUUID(), system, recordType, recordId, action: "upsert", source: "webhook", observedAt: new Date().toISOString() }) as ChangeEvent;
+  ({
+    eventId: randomUUID(),
+    correlationId: randomUUID(),
+    system,
+    recordType,
+    recordId,
+    action: "upsert",
+    source: "webhook",
+    observedAt: new Date().toISOString(),
+  }) as ChangeEvent;
 
 async function deadLetter(body: ChangeEvent | string): Promise<void> {
-  await sqsClient().send(new SendMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MessageBody: typeof body === "string" ? body : JSON.stringify(body) }));
+  await sqsClient().send(
+    new SendMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MessageBody: typeof body === "string" ? body : JSON.stringify(body) }),
+  );
 }
 
 /** Visible (not held, not in flight) messages on the dead-letter queue. */
 async function visibleDeadLetters(): Promise<{ visible: number; hidden: number }> {
   const { Attributes = {} } = await sqsClient().send(
-    new GetQueueAttributesCommand({ QueueUrl: stack.deadLetterQueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: stack.deadLetterQueueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
   return { visible: Number(Attributes.ApproximateNumberOfMessages), hidden: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
 }
@@ -74,23 +88,40 @@ describe("syncctl replay", () => {
   it("--dry-run lists what would move and moves nothing; every dead letter is visible again at once", async () => {
     company = event("crmoffice", "company", crmCompanyId);
     crmContact = event("crmoffice", "contact", crmContactId);
-    for (const body of [item, company, contact, crmContact, "not json at all", JSON.stringify({ system: "exactonline", recordType: "item" })]) await deadLetter(body);
+    for (const body of [
+      item,
+      company,
+      contact,
+      crmContact,
+      "not json at all",
+      JSON.stringify({ system: "exactonline", recordType: "item" }),
+    ])
+      await deadLetter(body);
     expect(await visibleDeadLetters()).toEqual({ visible: 6, hidden: 0 });
 
     const summary = await replayJson(["--dry-run"]);
     expect(summary).toMatchObject({ dryRun: true, examined: 6, moved: 0, skipped: 0, malformed: 2, interrupted: false });
-    expect(summary.events.map((listed) => listed.correlationId).sort()).toEqual([item, company, contact, crmContact].map((sent) => sent.correlationId).sort());
+    expect(summary.events.map((listed) => listed.correlationId).sort()).toEqual(
+      [item, company, contact, crmContact].map((sent) => sent.correlationId).sort(),
+    );
     expect(summary.events.find((listed) => listed.correlationId === crmContact.correlationId)?.flows).toEqual(["employees", "contacts"]);
-    expect(summary.events.every((listed) => listed.receiveCount >= 1 && listed.ageSeconds >= 0 && listed.replayEventId === undefined)).toBe(true);
+    expect(summary.events.every((listed) => listed.receiveCount >= 1 && listed.ageSeconds >= 0 && listed.replayEventId === undefined)).toBe(
+      true,
+    );
     expect(summary.malformedMessages.map((message) => message.reason)).toEqual(
-      expect.arrayContaining(["body is not JSON", "not a change event (invalid: eventId, recordId, action, source, observedAt, correlationId)"]),
+      expect.arrayContaining([
+        "body is not JSON",
+        "not a change event (invalid: eventId, recordId, action, source, observedAt, correlationId)",
+      ]),
     );
     expect(await visibleDeadLetters()).toEqual({ visible: 6, hidden: 0 });
 
     const readable = await syncctl(stack, ["replay", "--dry-run", "--flow", "items"]);
     expect(readable.code).toBe(0);
     expect(readable.stdout[0]).toMatch(/^record\s+flows\s+receives\s+age\s+correlation id$/);
-    expect(readable.stdout).toContain("dry run: would move 2 dead-lettered events of flow items back to the queue; examined 6; left in the dead-letter queue: 2 of other flows, 2 malformed");
+    expect(readable.stdout).toContain(
+      "dry run: would move 2 dead-lettered events of flow items back to the queue; examined 6; left in the dead-letter queue: 2 of other flows, 2 malformed",
+    );
     expect(readable.stdout.at(-1)).toBe("nothing was moved; run again without --dry-run to move them");
     expect(await visibleDeadLetters()).toEqual({ visible: 6, hidden: 0 });
   });
@@ -117,7 +148,11 @@ describe("syncctl replay", () => {
       expect(decision).toMatchObject({ flow: "items", kind: "echo", eventId: replayEventId });
     }
     // The contacts' events were not touched.
-    expect((await log().history({ side: "exactonline", type: "contact", id: DEMO_IDS.contacts.kariNordmann })).some((logged) => logged.correlationId === contact.correlationId)).toBe(false);
+    expect(
+      (await log().history({ side: "exactonline", type: "contact", id: DEMO_IDS.contacts.kariNordmann })).some(
+        (logged) => logged.correlationId === contact.correlationId,
+      ),
+    ).toBe(false);
   });
 
   it("--limit moves at most that many; the malformed ones stay, and the status shows them", async () => {
@@ -125,12 +160,17 @@ describe("syncctl replay", () => {
     expect(one).toMatchObject({ moved: 1, malformed: expect.any(Number) });
     const rest = await replayJson([]);
     expect(rest).toMatchObject({ moved: 1, skipped: 0, malformed: 2, examined: 3 });
-    expect([...one.events, ...rest.events].map((moved) => moved.correlationId).sort()).toEqual([contact.correlationId, crmContact.correlationId].sort());
+    expect([...one.events, ...rest.events].map((moved) => moved.correlationId).sort()).toEqual(
+      [contact.correlationId, crmContact.correlationId].sort(),
+    );
 
     const status = await syncctl(stack, ["status", "--json"]);
     expect(JSON.parse(status.stdout[0] ?? "")).toMatchObject({ deadLetterDepth: 2 });
     await eventually(
-      async () => (await log().history({ side: "crmoffice", type: "contact", id: crmContactId })).some((logged) => logged.correlationId === crmContact.correlationId),
+      async () =>
+        (await log().history({ side: "crmoffice", type: "contact", id: crmContactId })).some(
+          (logged) => logged.correlationId === crmContact.correlationId,
+        ),
       15_000,
       "the replayed CRMOffice contact's decision",
     );
@@ -163,7 +203,10 @@ describe("the replay Lambda", () => {
     const moved = await invoke({ flow: "employees", limit: 5 });
     expect(moved).toMatchObject({ moved: 1, skipped: 0, malformed: 2 });
     await eventually(
-      async () => (await log().history({ side: "exactonline", type: "employee", id: DEMO_IDS.employees.emmaVisser })).some((logged) => logged.correlationId === employee.correlationId),
+      async () =>
+        (await log().history({ side: "exactonline", type: "employee", id: DEMO_IDS.employees.emmaVisser })).some(
+          (logged) => logged.correlationId === employee.correlationId,
+        ),
       15_000,
       "the replayed employee's decision",
     );

@@ -27,7 +27,13 @@ afterAll(async () => {
 describe("the local environment", () => {
   it("finds the stack's table and queues by its ports and names, as for npm start", async () => {
     const environment = await environmentFor(stack);
-    expect(environment).toMatchObject({ name: "local stack", tableName: stack.tableName, queueUrl: stack.queueUrl, deadLetterQueueUrl: stack.deadLetterQueueUrl, apiUrl: stack.urls.api });
+    expect(environment).toMatchObject({
+      name: "local stack",
+      tableName: stack.tableName,
+      queueUrl: stack.queueUrl,
+      deadLetterQueueUrl: stack.deadLetterQueueUrl,
+      apiUrl: stack.urls.api,
+    });
     expect(process.env.TABLE_NAME).toBe(stack.tableName);
     expect(process.env.EXACT_BASE_URL).toBe(stack.urls.exactonline);
     expect(process.env.CRMOFFICE_BASE_URL).toBe(stack.urls.crmoffice);
@@ -36,15 +42,24 @@ describe("the local environment", () => {
 
 describe("syncctl status", () => {
   it("--json prints one line with the contract's keys; after the demo settles: links in all three flows, one unsyncable company", async () => {
-    const status = await eventually(async () => {
-      const run = await syncctl(stack, ["status", "--json"]);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toHaveLength(1);
-      const report = JSON.parse(run.stdout[0] ?? "") as Record<string, unknown>;
-      return report.queueDepth === 0 ? report : undefined;
-    }, 20_000, "the demo's events to be processed");
+    const status = await eventually(
+      async () => {
+        const run = await syncctl(stack, ["status", "--json"]);
+        expect(run.code).toBe(0);
+        expect(run.stdout).toHaveLength(1);
+        const report = JSON.parse(run.stdout[0] ?? "") as Record<string, unknown>;
+        return report.queueDepth === 0 ? report : undefined;
+      },
+      20_000,
+      "the demo's events to be processed",
+    );
 
-    expect(status).toMatchObject({ queueDepth: 0, deadLetterDepth: 0, unsyncable: 1, unsyncableByFlow: { employees: 0, items: 1, contacts: 0 } });
+    expect(status).toMatchObject({
+      queueDepth: 0,
+      deadLetterDepth: 0,
+      unsyncable: 1,
+      unsyncableByFlow: { employees: 0, items: 1, contacts: 0 },
+    });
     const linksByFlow = status.linksByFlow as Record<string, number>;
     expect(Object.keys(linksByFlow).sort()).toEqual(["contacts", "employees", "items"]);
     // The demo: 2 employees; 3 items (one matched by orgNr, two created); 3 Exact contacts (one
@@ -79,14 +94,19 @@ describe("syncctl history", () => {
 
     const json = await syncctl(stack, ["history", "exactonline", "item", DEMO_IDS.items.fjordAnalytics, "--json"]);
     expect(json.stdout).toHaveLength(1);
-    const { record, decisions } = JSON.parse(json.stdout[0] ?? "") as { record: unknown; decisions: { at: string; kind: string; flow: string }[] };
+    const { record, decisions } = JSON.parse(json.stdout[0] ?? "") as {
+      record: unknown;
+      decisions: { at: string; kind: string; flow: string }[];
+    };
     expect(record).toEqual({ side: "exactonline", type: "item", id: DEMO_IDS.items.fjordAnalytics });
     expect(decisions[0]).toMatchObject({ kind: "linked", flow: "items" });
     expect(decisions.map((decision) => decision.at)).toEqual(decisions.map((decision) => decision.at).sort());
   });
 
   it("says so when a record has no decisions, and refuses unknown systems and types with usage errors", async () => {
-    expect((await syncctl(stack, ["history", "crmoffice", "company", "no-such-id"])).stdout).toEqual(["no decisions recorded about crmoffice company no-such-id"]);
+    expect((await syncctl(stack, ["history", "crmoffice", "company", "no-such-id"])).stdout).toEqual([
+      "no decisions recorded about crmoffice company no-such-id",
+    ]);
     const badSystem = await syncctl(stack, ["history", "sap", "contact", "1"]);
     expect(badSystem.code).toBe(2);
     expect(badSystem.stderr).toEqual(['syncctl: unknown system "sap" (exactonline or crmoffice) (see syncctl history --help)']);

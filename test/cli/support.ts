@@ -31,7 +31,11 @@ export interface CliRun {
 }
 
 /** `syncctl <argv>` against the stack, as the operator would type it. */
-export async function syncctl(stack: LocalStack, argv: string[], { signal, isTTY = false }: { signal?: AbortSignal; isTTY?: boolean } = {}): Promise<CliRun> {
+export async function syncctl(
+  stack: LocalStack,
+  argv: string[],
+  { signal, isTTY = false }: { signal?: AbortSignal; isTTY?: boolean } = {},
+): Promise<CliRun> {
   const io = memoryIo({ isTTY });
   const code = await runSyncctl(argv, { io, environment: () => environmentFor(stack), signal: signal ?? new AbortController().signal });
   return { code, stdout: io.stdout, stderr: io.stderr, progress: io.progressText.join("") };

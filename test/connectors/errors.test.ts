@@ -10,7 +10,11 @@ import {
 
 const NOW = Date.UTC(2024, 2, 4, 9, 0, 0);
 const failure = (status: number, headers: Record<string, string> = {}) =>
-  classifyHttpFailure("crmoffice", { status, headers: new Headers(headers) }, { operation: "GET /contacts", errorText: undefined, now: NOW });
+  classifyHttpFailure(
+    "crmoffice",
+    { status, headers: new Headers(headers) },
+    { operation: "GET /contacts", errorText: undefined, now: NOW },
+  );
 
 describe("classifyHttpFailure", () => {
   it("classifies by status", () => {
@@ -42,9 +46,7 @@ describe("classifyHttpFailure", () => {
 describe("redactPersonalData", () => {
   it("masks emails and phone numbers, keeps the rest", () => {
     expect(redactPersonalData("Email 'kari.nordmann+x@example.com' is taken")).toBe("Email '<email>' is taken");
-    expect(redactPersonalData("Phone +47 912 34 567 invalid; Mobile (020) 123-4567")).toBe(
-      "Phone <number> invalid; Mobile (<number>",
-    );
+    expect(redactPersonalData("Phone +47 912 34 567 invalid; Mobile (020) 123-4567")).toBe("Phone <number> invalid; Mobile (<number>");
     expect(redactPersonalData("Description is longer than 60 characters")).toBe("Description is longer than 60 characters");
   });
 

@@ -63,7 +63,8 @@ function listTables(lines: string[]): Table[] {
 /** The directions a flow is expected to be documented in, from its definition alone. */
 function expectedDirections(flow: FlowDefinition): Array<[Side, Side]> {
   const writes = (to: Side) =>
-    flow[to].writable && flow.fields.some((rule) => rule.direction === "both" || rule.direction === (to === "crmoffice" ? "toCrmoffice" : "toExactonline"));
+    flow[to].writable &&
+    flow.fields.some((rule) => rule.direction === "both" || rule.direction === (to === "crmoffice" ? "toCrmoffice" : "toExactonline"));
   const directions: Array<[Side, Side]> = [];
   if (writes("crmoffice")) directions.push(["exactonline", "crmoffice"]);
   if (writes("exactonline")) directions.push(["crmoffice", "exactonline"]);
@@ -116,10 +117,16 @@ describe("docs/dataflows.rst", () => {
   });
 
   it("keeps the origin's title block and introduction", () => {
-    expect(rendered.startsWith("=================================\nExactOnline to CRMOffice Dataflow\n=================================\n\nGenerated: ")).toBe(true);
+    expect(
+      rendered.startsWith(
+        "=================================\nExactOnline to CRMOffice Dataflow\n=================================\n\nGenerated: ",
+      ),
+    ).toBe(true);
     const intro = sections(rendered).find((section) => section.title === "Introduction");
     const paragraph = intro?.body.join(" ") ?? "";
-    expect(paragraph).toContain("This technical document provides a detailed overview of the Sesam Talk data flow from ExactOnline to CRMOffice.");
+    expect(paragraph).toContain(
+      "This technical document provides a detailed overview of the Sesam Talk data flow from ExactOnline to CRMOffice.",
+    );
     expect(paragraph).toContain("lib/flows/");
     expect(paragraph).toContain("sharing or distributing it without written permission is prohibited.");
   });
@@ -148,8 +155,18 @@ describe("docs/dataflows.rst", () => {
   it("has the link key row, the 60-character limit, the merge criterion and the default Account", () => {
     const all = sections(rendered);
     const table = (title: string) => listTables(all.find((section) => section.title === title)?.body ?? [])[0];
-    expect(table("ExactOnline Items to CRMOffice Companies")?.rows).toContainEqual(["ID (Guid)", "id", "string", expect.stringContaining("Link key")]);
-    expect(table("CRMOffice Companies to ExactOnline Items")?.rows).toContainEqual(["id", "ID (Guid)", "string", expect.stringContaining("Link key")]);
+    expect(table("ExactOnline Items to CRMOffice Companies")?.rows).toContainEqual([
+      "ID (Guid)",
+      "id",
+      "string",
+      expect.stringContaining("Link key"),
+    ]);
+    expect(table("CRMOffice Companies to ExactOnline Items")?.rows).toContainEqual([
+      "id",
+      "ID (Guid)",
+      "string",
+      expect.stringContaining("Link key"),
+    ]);
     const description = table("CRMOffice Companies to ExactOnline Items")?.rows.find((row) => row[1] === "Description");
     expect(description?.[3]).toContain("At most 60 characters when written to ExactOnline");
     const code = table("ExactOnline Items to CRMOffice Companies")?.rows.find((row) => row[0] === "Code");

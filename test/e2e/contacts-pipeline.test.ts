@@ -25,12 +25,20 @@ afterAll(async () => {
 });
 
 const crmContactByEmail = async (email: string) => (await crm.list(`/contacts?email=${encodeURIComponent(email)}`))[0];
-const exactContactByEmail = async (email: string) => (await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile,Account`))[0];
+const exactContactByEmail = async (email: string) =>
+  (await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile,Account`))[0];
 
 describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
   it("creates a contact made in Exact in CRMOffice with mapped fields, and the reverse", async () => {
     const started = Date.now();
-    await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Ingrid", LastName: "Berg", Email: "ingrid.berg@example.com", Phone: "+47 22 11 00 11", Mobile: "+47 911 00 111" });
+    await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: "Ingrid",
+      LastName: "Berg",
+      Email: "ingrid.berg@example.com",
+      Phone: "+47 22 11 00 11",
+      Mobile: "+47 911 00 111",
+    });
     const inCrm = await eventually(() => crmContactByEmail("ingrid.berg@example.com"), 10_000, "the contact in CRMOffice");
     expect(inCrm).toMatchObject({ givenName: "Ingrid", familyName: "Berg", directPhone: "+47 22 11 00 11", mobilePhone: "+47 911 00 111" });
     const exactToCrmMs = Date.now() - started;
@@ -38,18 +46,41 @@ describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
     const reverseStarted = Date.now();
     await crm.post("/contacts", { givenName: "Lars", familyName: "Dahl", email: "lars.dahl@example.com", directPhone: "+47 22 33 44 55" });
     const inExact = await eventually(() => exactContactByEmail("lars.dahl@example.com"), 10_000, "the contact in Exact");
-    expect(inExact).toMatchObject({ FirstName: "Lars", LastName: "Dahl", Phone: "+47 22 33 44 55", Account: EXACT_SANDBOX.defaultAccountId });
+    expect(inExact).toMatchObject({
+      FirstName: "Lars",
+      LastName: "Dahl",
+      Phone: "+47 22 33 44 55",
+      Account: EXACT_SANDBOX.defaultAccountId,
+    });
     console.info(`propagation: Exact → CRMOffice ${exactToCrmMs} ms, CRMOffice → Exact ${Date.now() - reverseStarted} ms`);
   });
 
   it("carries edits made on either side to the other, then goes quiet with no duplicates", async () => {
     const ingridInExact = (await exactContactByEmail("ingrid.berg@example.com")) as { ID: string };
     await exact.put(`crm/Contacts(guid'${ingridInExact.ID}')`, { LastName: "Berg-Olsen" });
-    await eventually(async () => (await crmContactByEmail("ingrid.berg@example.com"))?.familyName === "Berg-Olsen", 10_000, "Exact's edit in CRMOffice");
+    await eventually(
+      async () => (await crmContactByEmail("ingrid.berg@example.com"))?.familyName === "Berg-Olsen",
+      10_000,
+      "Exact's edit in CRMOffice",
+    );
 
-    const larsInCrm = (await crmContactByEmail("lars.dahl@example.com")) as { id: string; givenName: string; familyName: string; email: string };
-    await crm.put(`/contacts/${larsInCrm.id}`, { givenName: larsInCrm.givenName, familyName: larsInCrm.familyName, email: larsInCrm.email, mobilePhone: "+47 977 77 777" });
-    await eventually(async () => (await exactContactByEmail("lars.dahl@example.com"))?.Mobile === "+47 977 77 777", 10_000, "CRMOffice's edit in Exact");
+    const larsInCrm = (await crmContactByEmail("lars.dahl@example.com")) as {
+      id: string;
+      givenName: string;
+      familyName: string;
+      email: string;
+    };
+    await crm.put(`/contacts/${larsInCrm.id}`, {
+      givenName: larsInCrm.givenName,
+      familyName: larsInCrm.familyName,
+      email: larsInCrm.email,
+      mobilePhone: "+47 977 77 777",
+    });
+    await eventually(
+      async () => (await exactContactByEmail("lars.dahl@example.com"))?.Mobile === "+47 977 77 777",
+      10_000,
+      "CRMOffice's edit in Exact",
+    );
 
     await settled();
     const before = [stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()];
@@ -84,7 +115,12 @@ describe("Exact Contacts ⇄ CRMOffice Contacts, end to end", () => {
     expect(await history({ side: "crmoffice", type: "contact", id: "c-1" })).toEqual([]);
 
     expect((await fetch(`${stack.urls.api}/health`)).status).toBe(200);
-    await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Still", LastName: "Working", Email: "still.working@example.com" });
+    await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: "Still",
+      LastName: "Working",
+      Email: "still.working@example.com",
+    });
     await eventually(() => crmContactByEmail("still.working@example.com"), 10_000, "a valid change after the bad ones");
   });
 });

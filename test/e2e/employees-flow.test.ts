@@ -31,13 +31,24 @@ async function editEmployeeInExact(fields: Record<string, unknown>): Promise<voi
 }
 
 const contactOfEmployee = async () => (await crm.list("/contacts?email=astrid.lie%40example.com"))[0];
-const base = { FirstName: "Astrid", LastName: "Lie", BusinessEmail: "astrid.lie@example.com", Phone: "+47 22 55 55 55", BusinessMobile: "+47 955 55 555" };
+const base = {
+  FirstName: "Astrid",
+  LastName: "Lie",
+  BusinessEmail: "astrid.lie@example.com",
+  Phone: "+47 22 55 55 55",
+  BusinessMobile: "+47 955 55 555",
+};
 
 describe("Exact Employees → CRMOffice Contacts", () => {
   it("creates a contact for a new employee, found by polling", async () => {
     await editEmployeeInExact(base);
     const contact = await eventually(contactOfEmployee, 10_000, "the employee's contact");
-    expect(contact).toMatchObject({ givenName: "Astrid", familyName: "Lie", directPhone: "+47 22 55 55 55", mobilePhone: "+47 955 55 555" });
+    expect(contact).toMatchObject({
+      givenName: "Astrid",
+      familyName: "Lie",
+      directPhone: "+47 22 55 55 55",
+      mobilePhone: "+47 955 55 555",
+    });
   });
 
   it("carries an edit made in Exact", async () => {
@@ -48,7 +59,13 @@ describe("Exact Employees → CRMOffice Contacts", () => {
   it("keeps a CRMOffice edit in CRMOffice, logs why, and never writes to Exact", async () => {
     const contact = (await contactOfEmployee()) as Record<string, unknown> & { id: string };
     const exactWritesBefore = writeCalls(t.stack.exactSandbox.stats());
-    await crm.put(`/contacts/${contact.id}`, { givenName: "Astrid", familyName: "Lie-Strand", email: "astrid.lie@example.com", directPhone: "+47 22 00 00 01", mobilePhone: "+47 955 55 555" });
+    await crm.put(`/contacts/${contact.id}`, {
+      givenName: "Astrid",
+      familyName: "Lie-Strand",
+      email: "astrid.lie@example.com",
+      directPhone: "+47 22 00 00 01",
+      mobilePhone: "+47 955 55 555",
+    });
     const kept = await eventually(
       async () => (await t.history({ side: "crmoffice", type: "contact", id: contact.id })).find((entry) => entry.kind === "kept"),
       10_000,

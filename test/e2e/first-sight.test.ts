@@ -48,7 +48,8 @@ afterAll(async () => {
   await t?.stack.stop();
 });
 
-const decisionsAbout = async (side: "exactonline" | "crmoffice", type: string, id: string) => (await t.history({ side, type, id })).map((entry) => entry);
+const decisionsAbout = async (side: "exactonline" | "crmoffice", type: string, id: string) =>
+  (await t.history({ side, type, id })).map((entry) => entry);
 
 describe("first sight", () => {
   it("links contacts by email, case-insensitively, and fills each side's empty fields from the other", async () => {
@@ -75,7 +76,10 @@ describe("first sight", () => {
     const [decision] = await decisionsAbout("exactonline", "contact", String(exactDup?.ID));
     expect(decision).toMatchObject({ kind: "unsyncable", reason: expect.stringMatching(/ambiguous/) });
     for (const dup of crmDups) {
-      expect((await decisionsAbout("crmoffice", "contact", String(dup.id)))[0]).toMatchObject({ kind: "unsyncable", reason: expect.stringMatching(/ambiguous/) });
+      expect((await decisionsAbout("crmoffice", "contact", String(dup.id)))[0]).toMatchObject({
+        kind: "unsyncable",
+        reason: expect.stringMatching(/ambiguous/),
+      });
     }
   });
 
@@ -102,7 +106,9 @@ describe("first sight", () => {
     const after = [t.stack.exactSandbox.stats(), t.stack.crmofficeSandbox.stats()].map((stats) => stats.calls);
     for (const [index, calls] of after.entries()) {
       const before = JSON.parse(writesBefore[index] ?? "{}") as Record<string, number>;
-      const writes = Object.entries(calls).filter(([key, count]) => /^(POST|PUT|DELETE) \/(api\/v1|contacts|companies)/.test(key) && count !== (before[key] ?? 0));
+      const writes = Object.entries(calls).filter(
+        ([key, count]) => /^(POST|PUT|DELETE) \/(api\/v1|contacts|companies)/.test(key) && count !== (before[key] ?? 0),
+      );
       expect(writes).toEqual([]);
     }
   });

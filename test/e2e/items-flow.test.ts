@@ -47,7 +47,11 @@ describe("Exact Items ⇄ CRMOffice Companies", () => {
   it("carries renames both ways", async () => {
     const item = (await itemByCode("NO-111111111")) as { ID: string };
     await exact.put(`logistics/Items(guid'${item.ID}')`, { Description: "Nordlys Consulting AS" });
-    await eventually(async () => (await companyByOrgNr("NO-111111111"))?.name === "Nordlys Consulting AS", 10_000, "the rename in CRMOffice");
+    await eventually(
+      async () => (await companyByOrgNr("NO-111111111"))?.name === "Nordlys Consulting AS",
+      10_000,
+      "the rename in CRMOffice",
+    );
 
     const company = (await companyByOrgNr("NO-222222222")) as { id: string; orgNr: string };
     await crm.put(`/companies/${company.id}`, { name: "Vestland Varme AS", orgNr: company.orgNr });
@@ -57,7 +61,11 @@ describe("Exact Items ⇄ CRMOffice Companies", () => {
   it("records a company without orgNr as unsyncable, and syncs it once an edit gives it one", async () => {
     const company = await crm.post("/companies", { name: "Uten Orgnr AS" });
     const ref = { side: "crmoffice" as const, type: "company", id: String(company.id) };
-    const unsyncable = await eventually(async () => (await t.history(ref)).find((entry) => entry.kind === "unsyncable"), 10_000, "the unsyncable decision");
+    const unsyncable = await eventually(
+      async () => (await t.history(ref)).find((entry) => entry.kind === "unsyncable"),
+      10_000,
+      "the unsyncable decision",
+    );
     expect(unsyncable.reason).toMatch(/Code \(from orgNr\)/);
     await crm.put(`/companies/${String(company.id)}`, { name: "Uten Orgnr AS", orgNr: "NO-333333333" });
     const item = await eventually(() => itemByCode("NO-333333333"), 10_000, "the item once orgNr is set");
@@ -73,9 +81,16 @@ describe("Exact Items ⇄ CRMOffice Companies", () => {
     await t.settled();
     expect(await itemByCode("NO-333333333")).toMatchObject({ Description: "Name from CRMOffice" });
     expect(await companyByOrgNr("NO-333333333")).toMatchObject({ name: "Name from CRMOffice" });
-    const history = [...(await t.history({ side: "exactonline", type: "item", id: item.ID })), ...(await t.history({ side: "crmoffice", type: "company", id: company.id }))];
+    const history = [
+      ...(await t.history({ side: "exactonline", type: "item", id: item.ID })),
+      ...(await t.history({ side: "crmoffice", type: "company", id: company.id })),
+    ];
     expect(history.flatMap((entry) => entry.conflicts ?? [])).toContainEqual(
-      expect.objectContaining({ field: "name", winner: "crmoffice", values: { exactonline: "Name from Exact", crmoffice: "Name from CRMOffice" } }),
+      expect.objectContaining({
+        field: "name",
+        winner: "crmoffice",
+        values: { exactonline: "Name from Exact", crmoffice: "Name from CRMOffice" },
+      }),
     );
   });
 
@@ -95,6 +110,11 @@ describe("Exact Items ⇄ CRMOffice Companies", () => {
     const companies = await crm.list("/companies");
     const codes = items.map((row) => row.Code).sort();
     expect(codes).toEqual(["NO-333333333"]);
-    expect(companies.filter((row) => row.orgNr).map((row) => row.orgNr).sort()).toEqual(codes);
+    expect(
+      companies
+        .filter((row) => row.orgNr)
+        .map((row) => row.orgNr)
+        .sort(),
+    ).toEqual(codes);
   });
 });

@@ -25,7 +25,11 @@ describe("polling fallback for Exact", () => {
   it("syncs a change seen by both the webhook and the poller exactly once", async () => {
     const postsBefore = crmContactPosts();
     await exact.post("crm/Contacts", { ...account, FirstName: "Twice", LastName: "Seen", Email: "twice.seen@example.com" });
-    await eventually(async () => (await crm.list("/contacts?email=twice.seen%40example.com")).length === 1, 10_000, "the contact in CRMOffice");
+    await eventually(
+      async () => (await crm.list("/contacts?email=twice.seen%40example.com")).length === 1,
+      10_000,
+      "the contact in CRMOffice",
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // at least two polls see the row
     await t.settled();
     expect(crmContactPosts() - postsBefore).toBe(1);
@@ -39,7 +43,11 @@ describe("polling fallback for Exact", () => {
 
     const started = Date.now();
     await exact.post("crm/Contacts", { ...account, FirstName: "Lost", LastName: "Webhook", Email: "lost.webhook@example.com" });
-    const contact = await eventually(async () => (await crm.list("/contacts?email=lost.webhook%40example.com"))[0], 5_000, "the contact, through the poller");
+    const contact = await eventually(
+      async () => (await crm.list("/contacts?email=lost.webhook%40example.com"))[0],
+      5_000,
+      "the contact, through the poller",
+    );
     expect(contact).toMatchObject({ givenName: "Lost", familyName: "Webhook" });
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(t.stack.exactSandbox.stats().deliveries.sent).toBe(deliveriesBefore);

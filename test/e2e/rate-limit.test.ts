@@ -61,7 +61,11 @@ async function queueDepth(queueUrl: string): Promise<number> {
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
     }),
   );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 /** Every minute bucket the governor has counted so far: minute label → calls. */
@@ -94,12 +98,20 @@ describe("Exact's rate limit, end to end", () => {
   it("rides out an injected 429 burst on both systems: events wait, none is dead-lettered, all arrive", async () => {
     // The next five reads the product makes of each system answer 429 (the test itself only writes until they are spent).
     for (const url of [t.stack.urls.exactonline, t.stack.urls.crmoffice]) {
-      const armed = await fetch(`${url}/_sandbox/faults`, { method: "POST", body: JSON.stringify({ status: 429, times: 5, method: "GET" }) });
+      const armed = await fetch(`${url}/_sandbox/faults`, {
+        method: "POST",
+        body: JSON.stringify({ status: 429, times: 5, method: "GET" }),
+      });
       expect(armed.status).toBe(201);
     }
     const started = Date.now();
     const fromExact = await governed(() =>
-      t.exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Burst", LastName: "Exact", Email: "burst.exact@example.com" }),
+      t.exact.post("crm/Contacts", {
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: "Burst",
+        LastName: "Exact",
+        Email: "burst.exact@example.com",
+      }),
     );
     const fromCrm = await t.crm.post("/contacts", { givenName: "Burst", familyName: "Crm", email: "burst.crm@example.com" });
 
@@ -125,7 +137,11 @@ describe("Exact's rate limit, end to end", () => {
   it("records a write Exact refuses with 400 as unsyncable with the reason, after exactly one failed write", async () => {
     const code = `DUP-${Date.now().toString(36).toUpperCase()}`;
     const item = await governed(() => t.exact.post("logistics/Items", { Code: code, Description: "Original item" }));
-    await eventually(() => decisionOf({ side: "exactonline", type: "item", id: String(item.ID) }, ["created"]), 60_000, "the item in CRMOffice");
+    await eventually(
+      () => decisionOf({ side: "exactonline", type: "item", id: String(item.ID) }, ["created"]),
+      60_000,
+      "the item in CRMOffice",
+    );
     await t.settled();
 
     // Exact's Codes are unique case-insensitively, while the flow matches orgNr to Code exactly:
@@ -135,9 +151,13 @@ describe("Exact's rate limit, end to end", () => {
     const ref: RecordRef = { side: "crmoffice", type: "company", id: String(company.id) };
     const decision = await eventually(() => decisionOf(ref, ["unsyncable"]), 60_000, "the unsyncable decision");
     await t.settled();
-    expect(decision.reason).toMatch(/exactonline refused the request: .*logistics\/Items answered 400: Code: an item with code .* already exists/);
+    expect(decision.reason).toMatch(
+      /exactonline refused the request: .*logistics\/Items answered 400: Code: an item with code .* already exists/,
+    );
 
-    const stored = await documentClient().send(new GetCommand({ TableName: t.stack.tableName, Key: keys.unsyncable("crmoffice", "company", ref.id, "items") }));
+    const stored = await documentClient().send(
+      new GetCommand({ TableName: t.stack.tableName, Key: keys.unsyncable("crmoffice", "company", ref.id, "items") }),
+    );
     expect(stored.Item).toMatchObject({ reason: decision.reason });
     expect((t.stack.exactSandbox.stats().calls[itemsPath] ?? 0) - before).toBe(1);
     expect((await t.history(ref)).map((entry) => entry.kind)).toEqual(["unsyncable"]);
@@ -155,11 +175,17 @@ describe("Exact's rate limit, end to end", () => {
     const started = Date.now();
     const tag = Date.now().toString(36).toUpperCase();
     const companies = await Promise.all(
-      Array.from({ length: count }, (_, index) => t.crm.post("/companies", { name: `Budget company ${index}`, orgNr: `RL-${tag}-${index}` })),
+      Array.from({ length: count }, (_, index) =>
+        t.crm.post("/companies", { name: `Budget company ${index}`, orgNr: `RL-${tag}-${index}` }),
+      ),
     );
     const created = await Promise.all(
       companies.map((company) =>
-        eventually(() => decisionOf({ side: "crmoffice", type: "company", id: String(company.id) }, ["created"]), 140_000, `company ${String(company.orgNr)} in Exact`),
+        eventually(
+          () => decisionOf({ side: "crmoffice", type: "company", id: String(company.id) }, ["created"]),
+          140_000,
+          `company ${String(company.orgNr)} in Exact`,
+        ),
       ),
     );
     // Each created item's webhook is read back once (the echo), also within the budget.

@@ -42,12 +42,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const exactContact = async (email: string) => (await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile`));
+const exactContact = async (email: string) =>
+  await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID,FirstName,LastName,Email,Phone,Mobile`);
 const crmContact = async (email: string) => crm.list(`/contacts?email=${encodeURIComponent(email)}`);
 
 /** A contact made in Exact and synced: its ids on both sides. */
 async function linkedContact(email: string, fields: Record<string, string> = {}): Promise<{ exactId: string; crmId: string }> {
-  const made = await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Kari", LastName: "Nordmann", Email: email, ...fields });
+  const made = await exact.post("crm/Contacts", {
+    Account: EXACT_SANDBOX.defaultAccountId,
+    FirstName: "Kari",
+    LastName: "Nordmann",
+    Email: email,
+    ...fields,
+  });
   const partner = await eventually(async () => (await crmContact(email))[0], 10_000, `${email} in CRMOffice`);
   await t.settled(1_000);
   return { exactId: String(made.ID), crmId: String(partner.id) };
@@ -66,7 +73,10 @@ describe("concurrent edits and deliveries", () => {
     await Promise.all([exact.put(`crm/Contacts(guid'${exactId}')`, { Phone: "+47 22 00 00 01" }), editInCrm()]);
     await t.settled();
     expect((await exactContact("same.moment@example.com"))[0]).toMatchObject({ Phone: "+47 22 00 00 01", Mobile: "+47 900 00 001" });
-    expect((await crmContact("same.moment@example.com"))[0]).toMatchObject({ directPhone: "+47 22 00 00 01", mobilePhone: "+47 900 00 001" });
+    expect((await crmContact("same.moment@example.com"))[0]).toMatchObject({
+      directPhone: "+47 22 00 00 01",
+      mobilePhone: "+47 900 00 001",
+    });
   });
 
   it("ends both systems on the later edit when both change the same field, and logs the conflict with both values", async () => {
@@ -78,16 +88,29 @@ describe("concurrent edits and deliveries", () => {
     await t.settled();
     expect((await exactContact("same.field@example.com"))[0]).toMatchObject({ FirstName: "From CRMOffice" });
     expect((await crmContact("same.field@example.com"))[0]).toMatchObject({ givenName: "From CRMOffice" });
-    const history = [...(await t.history({ side: "exactonline", type: "contact", id: exactId })), ...(await t.history({ side: "crmoffice", type: "contact", id: crmId }))];
+    const history = [
+      ...(await t.history({ side: "exactonline", type: "contact", id: exactId })),
+      ...(await t.history({ side: "crmoffice", type: "contact", id: crmId })),
+    ];
     expect(history.flatMap((entry) => entry.conflicts ?? [])).toContainEqual(
-      expect.objectContaining({ field: "firstName", winner: "crmoffice", values: { exactonline: "From Exact", crmoffice: "From CRMOffice" } }),
+      expect.objectContaining({
+        field: "firstName",
+        winner: "crmoffice",
+        values: { exactonline: "From Exact", crmoffice: "From CRMOffice" },
+      }),
     );
   });
 
   it("links the same contact created in both systems at once one-to-one, no duplicates, both sides' fields kept", async () => {
     const email = "born.twice@example.com";
     const [inExact, inCrm] = await Promise.all([
-      exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Ola", LastName: "Twice", Email: email, Phone: "+47 22 22 22 22" }),
+      exact.post("crm/Contacts", {
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: "Ola",
+        LastName: "Twice",
+        Email: email,
+        Phone: "+47 22 22 22 22",
+      }),
       crm.post("/contacts", { givenName: "Ola", familyName: "Twice", email, mobilePhone: "+47 922 22 222" }),
     ]);
     await t.settled();
@@ -108,7 +131,13 @@ describe("concurrent edits and deliveries", () => {
       const t0 = Math.floor(Date.now() / 1000);
       const signature = `t=${t0},v1=${createHmac("sha256", CRMOFFICE_SANDBOX.webhookSecret).update(`${t0}.${body}`).digest("hex")}`;
       const answers = await Promise.all(
-        Array.from({ length: 10 }, () => fetch(`${stack.urls.api}/webhooks/crmoffice`, { method: "POST", headers: { "content-type": "application/json", "crmoffice-signature": signature }, body })),
+        Array.from({ length: 10 }, () =>
+          fetch(`${stack.urls.api}/webhooks/crmoffice`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "crmoffice-signature": signature },
+            body,
+          }),
+        ),
       );
       expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(202));
     };
@@ -127,7 +156,9 @@ describe("concurrent edits and deliveries", () => {
     it("an update: one PUT", async () => {
       const { crmId } = await linkedContact("ten.updates@example.com");
       const before = exactWrites();
-      await (await crmEdit(crmId, { familyName: "Oppdatert" }))();
+      await (
+        await crmEdit(crmId, { familyName: "Oppdatert" })
+      )();
       await deliverCrmOffice(crmId, "contact.updated");
       await t.settled();
       expect(exactWrites() - before).toBe(1);
@@ -168,7 +199,16 @@ describe("concurrent edits and deliveries", () => {
 
     const event = (system: "exactonline", recordType: "employee" | "contact", recordId: string): ChangeEvent => {
       const eventId = randomUUID();
-      return { eventId, correlationId: eventId, system, recordType, recordId, action: "upsert", source: "replay", observedAt: new Date().toISOString() };
+      return {
+        eventId,
+        correlationId: eventId,
+        system,
+        recordType,
+        recordId,
+        action: "upsert",
+        source: "replay",
+        observedAt: new Date().toISOString(),
+      };
     };
 
     it("an Exact employee: after the lease the contact it made in CRMOffice is adopted, not created again, and no other flow takes it", async () => {
@@ -182,7 +222,9 @@ describe("concurrent edits and deliveries", () => {
       });
       expect(put.ok).toBe(true);
 
-      await expect(processChange(event("exactonline", "employee", employeeId), await dyingContext("crmoffice", 300))).rejects.toThrow(/worker died/);
+      await expect(processChange(event("exactonline", "employee", employeeId), await dyingContext("crmoffice", 300))).rejects.toThrow(
+        /worker died/,
+      );
       expect(await crmContact(email)).toHaveLength(1);
       const store = new LinkStore(documentClient(), stack.tableName);
       const employee = { side: "exactonline" as const, type: "employee", id: employeeId };
@@ -199,13 +241,21 @@ describe("concurrent edits and deliveries", () => {
       await t.settled();
       const contacts = await crmContact(email);
       expect(contacts).toHaveLength(1);
-      expect(await store.findLink("employees", employee)).toMatchObject({ state: "linked", ids: { exactonline: employeeId, crmoffice: contacts[0]?.id } });
+      expect(await store.findLink("employees", employee)).toMatchObject({
+        state: "linked",
+        ids: { exactonline: employeeId, crmoffice: contacts[0]?.id },
+      });
       expect(await exactContact(email)).toHaveLength(0);
     });
 
     it("an Exact contact: the retry after the lease adopts the contact it made in CRMOffice, creates nothing again", async () => {
       const email = "died.twice@example.com";
-      const made = await exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Død", LastName: "Underveis", Email: email });
+      const made = await exact.post("crm/Contacts", {
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: "Død",
+        LastName: "Underveis",
+        Email: email,
+      });
       const exactId = String(made.ID);
       // The stack's worker hears of the contact too: whichever of it and the dying worker claims
       // first, exactly one partner may come out.
@@ -216,9 +266,14 @@ describe("concurrent edits and deliveries", () => {
       const contacts = await crmContact(email);
       expect(contacts).toHaveLength(1);
       const store = new LinkStore(documentClient(), stack.tableName);
-      expect(await store.findLink("contacts", { side: "exactonline", type: "contact", id: exactId })).toMatchObject({ state: "linked", ids: { exactonline: exactId, crmoffice: contacts[0]?.id } });
+      expect(await store.findLink("contacts", { side: "exactonline", type: "contact", id: exactId })).toMatchObject({
+        state: "linked",
+        ids: { exactonline: exactId, crmoffice: contacts[0]?.id },
+      });
       // Nor is the adopted contact left marked unsyncable by the other worker's look at it meanwhile.
-      const marker = await documentClient().send(new GetCommand({ TableName: stack.tableName, Key: keys.unsyncable("crmoffice", "contact", String(contacts[0]?.id), "contacts") }));
+      const marker = await documentClient().send(
+        new GetCommand({ TableName: stack.tableName, Key: keys.unsyncable("crmoffice", "contact", String(contacts[0]?.id), "contacts") }),
+      );
       expect(marker.Item).toBeUndefined();
     });
   });

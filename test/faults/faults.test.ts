@@ -34,7 +34,10 @@ let crm: CrmUser;
 let dynamo: TcpProxy;
 const children: ChildProcess[] = [];
 const expected = new ExpectedContents();
-const base = { contacts: [] as { email: string; exactId: string; crmId: string }[], items: [] as { code: string; exactId: string; crmId: string }[] };
+const base = {
+  contacts: [] as { email: string; exactId: string; crmId: string }[],
+  items: [] as { code: string; exactId: string; crmId: string }[],
+};
 
 interface Measured {
   fault: string;
@@ -47,7 +50,12 @@ interface Measured {
 const measured: Measured[] = [];
 
 beforeAll(async () => {
-  restoreEnv = setEnv({ HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS), SYNC_LEASE_MS: "4000", EXACT_CALLS_PER_MINUTE: "100000", EXACT_CALLS_PER_DAY: "1000000" });
+  restoreEnv = setEnv({
+    HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS),
+    SYNC_LEASE_MS: "4000",
+    EXACT_CALLS_PER_MINUTE: "100000",
+    EXACT_CALLS_PER_DAY: "1000000",
+  });
   const aws = useTestAws();
   dynamo = await startTcpProxy(aws.dynamoEndpoint);
   const t = await startTestStack({
@@ -63,7 +71,14 @@ beforeAll(async () => {
 
   // The records the tests' updates edit, made on both sides and synced before any fault.
   await Promise.all([
-    ...[0, 1, 2].map((i) => exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: `Base${i}`, LastName: "Exact", Email: `base${i}@example.com` })),
+    ...[0, 1, 2].map((i) =>
+      exact.post("crm/Contacts", {
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: `Base${i}`,
+        LastName: "Exact",
+        Email: `base${i}@example.com`,
+      }),
+    ),
     ...[3, 4, 5].map((i) => crm.post("/contacts", { givenName: `Base${i}`, familyName: "Crm", email: `base${i}@example.com` })),
     ...[0, 1].map((i) => exact.post("logistics/Items", { Code: `BASE-${i}`, Description: `Base item ${i}` })),
     ...[2, 3].map((i) => crm.post("/companies", { name: `Base item ${i}`, orgNr: `BASE-${i}` })),
@@ -71,18 +86,30 @@ beforeAll(async () => {
   for (const i of [0, 1, 2]) expected.contact(`base${i}@example.com`, { firstName: `Base${i}`, lastName: "Exact" });
   for (const i of [3, 4, 5]) expected.contact(`base${i}@example.com`, { firstName: `Base${i}`, lastName: "Crm" });
   for (const i of [0, 1, 2, 3]) expected.item(`BASE-${i}`, `Base item ${i}`);
-  await eventually(async () => (await compareContents(expected, exact, crm)).problems.length === 0, 30_000, "the base records in both systems");
+  await eventually(
+    async () => (await compareContents(expected, exact, crm)).problems.length === 0,
+    30_000,
+    "the base records in both systems",
+  );
   const exactContacts = await exact.list("crm/Contacts?$select=ID,Email");
   const crmContacts = await crm.list("/contacts");
   for (const i of [0, 1, 2, 3, 4, 5]) {
     const email = `base${i}@example.com`;
-    base.contacts.push({ email, exactId: String(exactContacts.find((row) => row.Email === email)?.ID), crmId: String(crmContacts.find((row) => row.email === email)?.id) });
+    base.contacts.push({
+      email,
+      exactId: String(exactContacts.find((row) => row.Email === email)?.ID),
+      crmId: String(crmContacts.find((row) => row.email === email)?.id),
+    });
   }
   const exactItems = await exact.list("logistics/Items?$select=ID,Code");
   const crmCompanies = await crm.list("/companies");
   for (const i of [0, 1, 2, 3]) {
     const code = `BASE-${i}`;
-    base.items.push({ code, exactId: String(exactItems.find((row) => row.Code === code)?.ID), crmId: String(crmCompanies.find((row) => row.orgNr === code)?.id) });
+    base.items.push({
+      code,
+      exactId: String(exactItems.find((row) => row.Code === code)?.ID),
+      crmId: String(crmCompanies.find((row) => row.orgNr === code)?.id),
+    });
   }
 }, 90_000);
 
@@ -93,7 +120,12 @@ afterAll(async () => {
   await dynamo?.close();
   if (measured.length > 0) {
     console.info(
-      ["fault | changes | lost | duplicated | dead-lettered | convergence ms", ...measured.map((row) => `${row.fault} | ${row.changes} | ${row.lost} | ${row.duplicated} | ${row.deadLettered} | ${row.convergenceMs}`)].join("\n"),
+      [
+        "fault | changes | lost | duplicated | dead-lettered | convergence ms",
+        ...measured.map(
+          (row) => `${row.fault} | ${row.changes} | ${row.lost} | ${row.duplicated} | ${row.deadLettered} | ${row.convergenceMs}`,
+        ),
+      ].join("\n"),
     );
   }
 });
@@ -117,12 +149,22 @@ async function makeChanges(tag: string, round: number): Promise<number> {
   for (let i = 0; i < 6; i++) {
     const email = `${tag}-e${i}@example.com`;
     expected.contact(email, { firstName: `E${i}`, lastName: `Exact ${tag}`, phone: `+47 21 00 0${round}${i}` });
-    changes.push(() => exact.post("crm/Contacts", { Account: EXACT_SANDBOX.defaultAccountId, FirstName: `E${i}`, LastName: `Exact ${tag}`, Email: email, Phone: `+47 21 00 0${round}${i}` }));
+    changes.push(() =>
+      exact.post("crm/Contacts", {
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: `E${i}`,
+        LastName: `Exact ${tag}`,
+        Email: email,
+        Phone: `+47 21 00 0${round}${i}`,
+      }),
+    );
   }
   for (let i = 0; i < 6; i++) {
     const email = `${tag}-c${i}@example.com`;
     expected.contact(email, { firstName: `C${i}`, lastName: `Crm ${tag}`, mobile: `+47 91 00 0${round}${i}` });
-    changes.push(() => crm.post("/contacts", { givenName: `C${i}`, familyName: `Crm ${tag}`, email, mobilePhone: `+47 91 00 0${round}${i}` }));
+    changes.push(() =>
+      crm.post("/contacts", { givenName: `C${i}`, familyName: `Crm ${tag}`, email, mobilePhone: `+47 91 00 0${round}${i}` }),
+    );
   }
   for (let i = 0; i < 4; i++) {
     expected.item(`${TAG}-I${i}`, `Item ${i} from Exact ${tag}`);
@@ -137,19 +179,27 @@ async function makeChanges(tag: string, round: number): Promise<number> {
     expected.contact(record.email, change);
     changes.push(async () => {
       if (viaExact) {
-        await exact.put(`crm/Contacts(guid'${record.exactId}')`, "lastName" in change ? { LastName: change.lastName } : { Phone: change.phone });
+        await exact.put(
+          `crm/Contacts(guid'${record.exactId}')`,
+          "lastName" in change ? { LastName: change.lastName } : { Phone: change.phone },
+        );
         return;
       }
       const { givenName, familyName, email, directPhone, mobilePhone } = (await crm.get(`/contacts/${record.crmId}`)) ?? {};
       const body = { givenName, familyName, email, directPhone, mobilePhone };
-      await crm.put(`/contacts/${record.crmId}`, { ...body, ...("lastName" in change ? { familyName: change.lastName } : { directPhone: change.phone }) });
+      await crm.put(`/contacts/${record.crmId}`, {
+        ...body,
+        ...("lastName" in change ? { familyName: change.lastName } : { directPhone: change.phone }),
+      });
     });
   });
   base.items.forEach((record, i) => {
     const name = `Base item ${i} ${tag}`;
     expected.item(record.code, name);
     changes.push(() =>
-      (i + round) % 2 === 0 ? exact.put(`logistics/Items(guid'${record.exactId}')`, { Description: name }) : crm.put(`/companies/${record.crmId}`, { name, orgNr: record.code }),
+      (i + round) % 2 === 0
+        ? exact.put(`logistics/Items(guid'${record.exactId}')`, { Description: name })
+        : crm.put(`/companies/${record.crmId}`, { name, orgNr: record.code }),
     );
   });
   await Promise.all(changes.map((change) => persist(change)));
@@ -158,7 +208,11 @@ async function makeChanges(tag: string, round: number): Promise<number> {
 
 /** Arms a fault on one sandbox through its `/_sandbox/faults` route. */
 async function fault(system: "exactonline" | "crmoffice", spec: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${stack.urls[system]}/_sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
+  const response = await fetch(`${stack.urls[system]}/_sandbox/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(spec),
+  });
   expect(response.status).toBe(201);
 }
 
@@ -171,7 +225,8 @@ async function clearFaults(): Promise<void> {
  * delivery for `quietMs`; returns when the last of those happened.
  */
 async function quiet(quietMs = 1_500, timeoutMs = 60_000): Promise<number> {
-  const snapshot = () => JSON.stringify([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()].map((stats) => [writeCalls(stats), stats.deliveries]));
+  const snapshot = () =>
+    JSON.stringify([stack.exactSandbox.stats(), stack.crmofficeSandbox.stats()].map((stats) => [writeCalls(stats), stats.deliveries]));
   let previous = snapshot();
   let lastChangeAt = Date.now();
   const deadline = Date.now() + timeoutMs;
@@ -193,7 +248,11 @@ let round = 0;
  * One fault test: make the changes, let `inject` do its damage while the worker runs, wait for
  * quiet, then compare everything. Returns the comparison; records the figures for the README.
  */
-async function underFault(name: string, inject: () => Promise<void>, afterQuiet?: () => Promise<number>): Promise<Comparison & { failures: string[] }> {
+async function underFault(
+  name: string,
+  inject: () => Promise<void>,
+  afterQuiet?: () => Promise<number>,
+): Promise<Comparison & { failures: string[] }> {
   round += 1;
   const tag = `r${round}`;
   const started = Date.now();
@@ -212,10 +271,19 @@ async function underFault(name: string, inject: () => Promise<void>, afterQuiet?
     lastChangeAt = await quiet();
   }
   const comparison = await compareContents(expected, exact, crm);
-  measured.push({ fault: name, changes, lost: comparison.lost, duplicated: comparison.duplicated, convergenceMs: lastChangeAt - started, deadLettered });
+  measured.push({
+    fault: name,
+    changes,
+    lost: comparison.lost,
+    duplicated: comparison.duplicated,
+    convergenceMs: lastChangeAt - started,
+    deadLettered,
+  });
   // What the worker saw go wrong meanwhile (its failure log), to show the fault really hit it.
   const since = new Date(started).toISOString();
-  const failures = (await new FailureLog(documentClient(), stack.tableName).recent(500)).filter((failure) => failure.at >= since).map((failure) => failure.reason);
+  const failures = (await new FailureLog(documentClient(), stack.tableName).recent(500))
+    .filter((failure) => failure.at >= since)
+    .map((failure) => failure.reason);
   return { ...comparison, failures };
 }
 
@@ -249,7 +317,12 @@ describe("nothing lost, nothing duplicated, under faults", () => {
       },
       async () => {
         // The dead-letter queue holds exactly the event whose write kept failing; replay moves it back.
-        const summary = await replayDeadLetters({ deadLetterQueueUrl: stack.deadLetterQueueUrl, queueUrl: stack.queueUrl, dryRun: true, visibilityTimeoutSeconds: 1 });
+        const summary = await replayDeadLetters({
+          deadLetterQueueUrl: stack.deadLetterQueueUrl,
+          queueUrl: stack.queueUrl,
+          dryRun: true,
+          visibilityTimeoutSeconds: 1,
+        });
         deadLetters = summary.events.map((event) => `${event.system}/${event.recordType}/${event.recordId}`);
         const moved = await replayDeadLetters({ deadLetterQueueUrl: stack.deadLetterQueueUrl, queueUrl: stack.queueUrl });
         expect(moved.moved).toBe(summary.events.length);
@@ -275,13 +348,16 @@ describe("nothing lost, nothing duplicated, under faults", () => {
   });
 
   it("timeouts: both systems answer slower than the connectors wait, while the late writes still land", async () => {
-    const comparison = await underFault(`timeouts (2 × 6 calls per system answered after 1.5 s; the connectors give up after ${HTTP_TIMEOUT_MS} ms)`, async () => {
-      for (let burst = 0; burst < 2; burst++) {
-        await fault("exactonline", { delayMs: 1_500, times: 6 });
-        await fault("crmoffice", { delayMs: 1_500, times: 6 });
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    });
+    const comparison = await underFault(
+      `timeouts (2 × 6 calls per system answered after 1.5 s; the connectors give up after ${HTTP_TIMEOUT_MS} ms)`,
+      async () => {
+        for (let burst = 0; burst < 2; burst++) {
+          await fault("exactonline", { delayMs: 1_500, times: 6 });
+          await fault("crmoffice", { delayMs: 1_500, times: 6 });
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      },
+    );
     expect(comparison.failures.some((reason) => reason.includes(`timed out after ${HTTP_TIMEOUT_MS} ms`))).toBe(true);
     expect(comparison.problems).toEqual([]);
     expect(await queueDepth(stack.deadLetterQueueUrl)).toBe(0);
@@ -294,7 +370,14 @@ describe("nothing lost, nothing duplicated, under faults", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     children.push(child);
-    child.stdout?.on("data", (chunk: Buffer) => output.push(...chunk.toString("utf8").split("\n").filter((line) => /^(ready|batch \d+)$/.test(line))));
+    child.stdout?.on("data", (chunk: Buffer) =>
+      output.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((line) => /^(ready|batch \d+)$/.test(line)),
+      ),
+    );
     child.stderr?.on("data", () => undefined);
     await eventually(async () => output.includes("ready"), 30_000, "the second worker to start");
     let heldWhenKilled = 0;

@@ -16,7 +16,12 @@ const contact = (values: Partial<Record<"firstName" | "lastName" | "phone" | "mo
   email: null,
   ...values,
 });
-const state = (exact: SideValues, crm: SideValues, exactModified = EARLY, crmModified = EARLY): Record<"exactonline" | "crmoffice", SideState> => ({
+const state = (
+  exact: SideValues,
+  crm: SideValues,
+  exactModified = EARLY,
+  crmModified = EARLY,
+): Record<"exactonline" | "crmoffice", SideState> => ({
   exactonline: { values: exact, modifiedAt: exactModified },
   crmoffice: { values: crm, modifiedAt: crmModified },
 });
@@ -67,7 +72,9 @@ describe("three-way merge, Contacts flow", () => {
 
   it("carries a deliberate clearing of a field", () => {
     const cleared = { ...kari, email: null };
-    expect(mergeRecords(exactContactsFlow, state(kari, cleared), agreedBoth(kari), "crmoffice").writes).toEqual({ exactonline: { email: null } });
+    expect(mergeRecords(exactContactsFlow, state(kari, cleared), agreedBoth(kari), "crmoffice").writes).toEqual({
+      exactonline: { email: null },
+    });
   });
 
   it("on a new link, fills empty fields from the other side and never wipes a filled one", () => {
@@ -96,7 +103,9 @@ describe("three-way merge, Employees flow (Exact is read-only and owns every fie
   it("keeps a CRMOffice edit in CRMOffice and says why", () => {
     const result = mergeRecords(exactEmployeesFlow, state(employee, { ...employee, phone: "+47 3" }), agreedBoth(employee), "crmoffice");
     expect(result.writes).toEqual({});
-    expect(result.kept).toEqual([{ field: "phone", side: "crmoffice", reason: expect.stringContaining("does not write phone to exactonline") }]);
+    expect(result.kept).toEqual([
+      { field: "phone", side: "crmoffice", reason: expect.stringContaining("does not write phone to exactonline") },
+    ]);
   });
 
   it("lets Exact win a conflict even when CRMOffice changed later", () => {

@@ -69,7 +69,12 @@ type Target = "exactonline" | "crmoffice";
 const handlers = { exactonline: exactWebhook, crmoffice: crmOfficeWebhook };
 
 /** An API Gateway HTTP API (payload v2) event, as the local adapter and AWS build it. */
-function apiEvent(target: Target, body: string | undefined, headers: Record<string, string>, isBase64Encoded: boolean): APIGatewayProxyEventV2 {
+function apiEvent(
+  target: Target,
+  body: string | undefined,
+  headers: Record<string, string>,
+  isBase64Encoded: boolean,
+): APIGatewayProxyEventV2 {
   const path = `/webhooks/${target}`;
   const now = new Date();
   return {
@@ -96,9 +101,17 @@ function apiEvent(target: Target, body: string | undefined, headers: Record<stri
 }
 
 /** Invokes a handler; a throw fails the property (it would be a 5xx from API Gateway). */
-async function deliver(target: Target, body: string | undefined, headers: Record<string, string> = {}, isBase64Encoded = false): Promise<number> {
+async function deliver(
+  target: Target,
+  body: string | undefined,
+  headers: Record<string, string> = {},
+  isBase64Encoded = false,
+): Promise<number> {
   const encoded = isBase64Encoded && body !== undefined ? Buffer.from(body, "utf8").toString("base64") : body;
-  const answer = (await handlers[target](apiEvent(target, encoded, headers, isBase64Encoded), createLambdaContext({ functionName: `webhook-${target}` }))) as APIGatewayProxyStructuredResultV2;
+  const answer = (await handlers[target](
+    apiEvent(target, encoded, headers, isBase64Encoded),
+    createLambdaContext({ functionName: `webhook-${target}` }),
+  )) as APIGatewayProxyStructuredResultV2;
   const status = answer.statusCode ?? 0;
   expect(status, `answer ${JSON.stringify(answer)}`).toBeGreaterThanOrEqual(200);
   expect(status).toBeLessThan(500);
@@ -106,23 +119,39 @@ async function deliver(target: Target, body: string | undefined, headers: Record
 }
 
 const hmacHex = (secret: string, text: string) => createHmac("sha256", secret).update(text, "utf8").digest("hex");
-const exactBody = (contentText: string, hashCode = hmacHex(EXACT_SANDBOX.webhookSecret, contentText).toUpperCase()) => `{"Content":${contentText},"HashCode":"${hashCode}"}`;
-const crmSignature = (body: string, t = Math.floor(Date.now() / 1000), secret: string = CRMOFFICE_SANDBOX.webhookSecret) => `t=${t},v1=${hmacHex(secret, `${t}.${body}`)}`;
+const exactBody = (contentText: string, hashCode = hmacHex(EXACT_SANDBOX.webhookSecret, contentText).toUpperCase()) =>
+  `{"Content":${contentText},"HashCode":"${hashCode}"}`;
+const crmSignature = (body: string, t = Math.floor(Date.now() / 1000), secret: string = CRMOFFICE_SANDBOX.webhookSecret) =>
+  `t=${t},v1=${hmacHex(secret, `${t}.${body}`)}`;
 
 /** Everything on the queue now (and deleted): the events the deliveries enqueued. */
 async function drainQueue(): Promise<unknown[]> {
   const bodies: unknown[] = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     if (Messages.length === 0) return bodies;
     bodies.push(...Messages.map((message) => JSON.parse(message.Body ?? "null") as unknown));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queues.queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
+    );
   }
 }
 
 /** Arbitrary header maps (lower-case names, as API Gateway v2 gives them), sometimes with the real header names. */
 const headersArb = (names: string[]) =>
-  fc.dictionary(fc.oneof(fc.constantFrom(...names, "content-type", "content-length", "x-forwarded-for"), fc.string({ minLength: 1, maxLength: 20 }).map((name) => name.toLowerCase())), fc.string({ maxLength: 200 }), { maxKeys: 6 });
+  fc.dictionary(
+    fc.oneof(
+      fc.constantFrom(...names, "content-type", "content-length", "x-forwarded-for"),
+      fc.string({ minLength: 1, maxLength: 20 }).map((name) => name.toLowerCase()),
+    ),
+    fc.string({ maxLength: 200 }),
+    { maxKeys: 6 },
+  );
 
 /** Bodies of every kind: text, unicode, JSON of any shape, near-miss envelopes. */
 const bodyArb = fc.oneof(
@@ -137,12 +166,18 @@ const bodyArb = fc.oneof(
 describe("webhook handlers under arbitrary input", () => {
   it("never throw or answer 5xx, refuse with 4xx, and enqueue nothing for unsigned or forged deliveries", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Target>("exactonline", "crmoffice"), fc.option(bodyArb, { nil: undefined }), headersArb(["crmoffice-signature"]), fc.boolean(), async (target, body, headers, base64) => {
-        const status = await deliver(target, body, headers, base64);
-        // Exact's subscription check is an empty POST: answered 200, nothing enqueued.
-        const emptyExact = target === "exactonline" && (body ?? "").trim() === "";
-        expect(emptyExact ? [200] : [400, 401, 413]).toContain(status);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Target>("exactonline", "crmoffice"),
+        fc.option(bodyArb, { nil: undefined }),
+        headersArb(["crmoffice-signature"]),
+        fc.boolean(),
+        async (target, body, headers, base64) => {
+          const status = await deliver(target, body, headers, base64);
+          // Exact's subscription check is an empty POST: answered 200, nothing enqueued.
+          const emptyExact = target === "exactonline" && (body ?? "").trim() === "";
+          expect(emptyExact ? [200] : [400, 401, 413]).toContain(status);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(await drainQueue()).toEqual([]);
@@ -153,28 +188,56 @@ describe("webhook handlers under arbitrary input", () => {
       fc.asyncProperty(
         fc.oneof(
           // Exact: a correctly signed Content that is not a notification (any JSON object text, or braces around anything).
-          fc.oneof(fc.json({ maxDepth: 3 }).filter((text) => text.startsWith("{")), fc.string({ maxLength: 300 }).map((text) => `{${text}}`)).map((content) => ({ target: "exactonline" as const, body: exactBody(content), headers: {} })),
+          fc
+            .oneof(
+              fc.json({ maxDepth: 3 }).filter((text) => text.startsWith("{")),
+              fc.string({ maxLength: 300 }).map((text) => `{${text}}`),
+            )
+            .map((content) => ({ target: "exactonline" as const, body: exactBody(content), headers: {} })),
           // CRMOffice: a correctly signed, fresh body that is not a notification.
-          fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 })).map((body) => ({ target: "crmoffice" as const, body, headers: { "crmoffice-signature": crmSignature(body) } })),
+          fc
+            .oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }))
+            .map((body) => ({ target: "crmoffice" as const, body, headers: { "crmoffice-signature": crmSignature(body) } })),
           // Garbage signatures over a valid notification.
           fc.tuple(fc.uuid(), fc.oneof(fc.stringMatching(/^[0-9A-F]{64}$/), fc.string({ maxLength: 80 }))).map(([key, hash]) => ({
             target: "exactonline" as const,
-            body: exactBody(JSON.stringify({ Topic: "Contacts", ClientId: EXACT_SANDBOX.clientId, Division: EXACT_SANDBOX.division, Action: "Update", Key: key }), hash),
+            body: exactBody(
+              JSON.stringify({
+                Topic: "Contacts",
+                ClientId: EXACT_SANDBOX.clientId,
+                Division: EXACT_SANDBOX.division,
+                Action: "Update",
+                Key: key,
+              }),
+              hash,
+            ),
             headers: {},
           })),
           fc.tuple(fc.uuid(), fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string({ maxLength: 120 }))).map(([id, v1]) => {
             const body = JSON.stringify({ id: `evt-${id}`, type: "contact.updated", occurredAt: new Date().toISOString(), data: { id } });
-            return { target: "crmoffice" as const, body, headers: { "crmoffice-signature": `t=${Math.floor(Date.now() / 1000)},v1=${v1}` } };
+            return {
+              target: "crmoffice" as const,
+              body,
+              headers: { "crmoffice-signature": `t=${Math.floor(Date.now() / 1000)},v1=${v1}` },
+            };
           }),
           // A captured delivery replayed (or sent from a clock) more than five minutes off.
           fc.tuple(fc.uuid(), fc.integer({ min: 301, max: 10 * 365 * 86_400 }), fc.boolean()).map(([id, skew, future]) => {
             const body = JSON.stringify({ id: `evt-${id}`, type: "contact.updated", occurredAt: new Date().toISOString(), data: { id } });
-            return { target: "crmoffice" as const, body, headers: { "crmoffice-signature": crmSignature(body, Math.floor(Date.now() / 1000) + (future ? skew : -skew)) } };
+            return {
+              target: "crmoffice" as const,
+              body,
+              headers: { "crmoffice-signature": crmSignature(body, Math.floor(Date.now() / 1000) + (future ? skew : -skew)) },
+            };
           }),
           // Signed with another secret.
           fc.uuid().map((id) => {
             const body = JSON.stringify({ id: `evt-${id}`, type: "contact.updated", occurredAt: new Date().toISOString(), data: { id } });
-            return { target: "crmoffice" as const, body, headers: { "crmoffice-signature": crmSignature(body, undefined, "not-the-secret") } };
+            return {
+              target: "crmoffice" as const,
+              body,
+              headers: { "crmoffice-signature": crmSignature(body, undefined, "not-the-secret") },
+            };
           }),
         ),
         fc.boolean(),
@@ -189,7 +252,13 @@ describe("webhook handlers under arbitrary input", () => {
 
   it("refuses bodies over 1 MB with 413, plain or base64, signed or not", async () => {
     const big = "x".repeat(1024 * 1024 + 1);
-    const bigNotification = JSON.stringify({ id: "evt-big", type: "contact.updated", occurredAt: new Date().toISOString(), data: { id: "c-1" }, padding: big });
+    const bigNotification = JSON.stringify({
+      id: "evt-big",
+      type: "contact.updated",
+      occurredAt: new Date().toISOString(),
+      data: { id: "c-1" },
+      padding: big,
+    });
     for (const base64 of [false, true]) {
       expect(await deliver("exactonline", big, {}, base64)).toBe(413);
       expect(await deliver("crmoffice", big, {}, base64)).toBe(413);
@@ -205,20 +274,61 @@ describe("webhook handlers under arbitrary input", () => {
       Topic: fc.constantFrom("Contacts", "Items"),
       Action: fc.constantFrom("Create", "Update", "Delete"),
       Key: fc.uuid(),
-      EventCreatedOn: fc.option(fc.date({ min: new Date("2020-01-01"), max: new Date("2030-01-01"), noInvalidDate: true }).map((date) => date.toISOString()), { nil: undefined }),
+      EventCreatedOn: fc.option(
+        fc.date({ min: new Date("2020-01-01"), max: new Date("2030-01-01"), noInvalidDate: true }).map((date) => date.toISOString()),
+        { nil: undefined },
+      ),
     });
-    const crmValid = fc.record({ id: fc.uuid().map((id) => `evt-${id}`), type: fc.constantFrom(...WEBHOOK_EVENTS), data: fc.record({ id: fc.string({ minLength: 1, maxLength: 64 }) }) });
+    const crmValid = fc.record({
+      id: fc.uuid().map((id) => `evt-${id}`),
+      type: fc.constantFrom(...WEBHOOK_EVENTS),
+      data: fc.record({ id: fc.string({ minLength: 1, maxLength: 64 }) }),
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          exactValid.map((content) => ({ target: "exactonline" as const, valid: true, recordId: content.Key.toLowerCase(), body: exactBody(JSON.stringify({ ...content, ClientId: EXACT_SANDBOX.clientId, Division: EXACT_SANDBOX.division })), headers: {} })),
+          exactValid.map((content) => ({
+            target: "exactonline" as const,
+            valid: true,
+            recordId: content.Key.toLowerCase(),
+            body: exactBody(JSON.stringify({ ...content, ClientId: EXACT_SANDBOX.clientId, Division: EXACT_SANDBOX.division })),
+            headers: {},
+          })),
           crmValid.map((notification) => {
             const body = JSON.stringify({ ...notification, occurredAt: new Date().toISOString() });
-            return { target: "crmoffice" as const, valid: true, recordId: notification.data.id, body, headers: { "crmoffice-signature": crmSignature(body) } };
+            return {
+              target: "crmoffice" as const,
+              valid: true,
+              recordId: notification.data.id,
+              body,
+              headers: { "crmoffice-signature": crmSignature(body) },
+            };
           }),
-          bodyArb.map((body) => ({ target: "crmoffice" as const, valid: false, recordId: "", body, headers: { "crmoffice-signature": crmSignature(`${body} `) } })),
+          bodyArb.map((body) => ({
+            target: "crmoffice" as const,
+            valid: false,
+            recordId: "",
+            body,
+            headers: { "crmoffice-signature": crmSignature(`${body} `) },
+          })),
           // Another division's notification, correctly signed: not ours.
-          fc.uuid().map((key) => ({ target: "exactonline" as const, valid: false, recordId: "", body: exactBody(JSON.stringify({ Topic: "Contacts", ClientId: EXACT_SANDBOX.clientId, Division: EXACT_SANDBOX.division + 1, Action: "Update", Key: key })), headers: {} })),
+          fc
+            .uuid()
+            .map((key) => ({
+              target: "exactonline" as const,
+              valid: false,
+              recordId: "",
+              body: exactBody(
+                JSON.stringify({
+                  Topic: "Contacts",
+                  ClientId: EXACT_SANDBOX.clientId,
+                  Division: EXACT_SANDBOX.division + 1,
+                  Action: "Update",
+                  Key: key,
+                }),
+              ),
+              headers: {},
+            })),
         ),
         fc.boolean(),
         async ({ target, valid, recordId, body, headers }, base64) => {
@@ -274,7 +384,12 @@ describe("records that break their system's schema", () => {
       log: new SyncLog(documentClient(), tableName, 30),
       connectors: {
         exactonline: createExactConnector({ ...exactConfig, tokens, fetch: tamperingFetch }),
-        crmoffice: createCrmOfficeConnector({ baseUrl: crmSandbox.url, clientId: CRMOFFICE_SANDBOX.clientId, clientSecret: CRMOFFICE_SANDBOX.clientSecret, fetch: tamperingFetch }),
+        crmoffice: createCrmOfficeConnector({
+          baseUrl: crmSandbox.url,
+          clientId: CRMOFFICE_SANDBOX.clientId,
+          clientSecret: CRMOFFICE_SANDBOX.clientSecret,
+          fetch: tamperingFetch,
+        }),
       },
       settings: { EXACT_DEFAULT_ACCOUNT_ID: EXACT_SANDBOX.defaultAccountId, propagateDeletes: [] },
       now: Date.now,
@@ -290,23 +405,65 @@ describe("records that break their system's schema", () => {
   /** The worker's per-message handler, as functions/worker.ts builds it; a throw would mean a retry and in the end a dead letter. */
   const handle = (event: ChangeEvent, receiveCount = 1) => {
     const requeued: ChangeEvent[] = [];
-    const handler = createRecordHandler({ context: async () => ctx, requeue: async (requeuedEvent) => void requeued.push(requeuedEvent), recordFailure: async () => undefined, maxReceiveCount: 5 });
-    const record = { messageId: randomUUID(), body: JSON.stringify(event), attributes: { ApproximateReceiveCount: String(receiveCount) } } as unknown as SQSRecord;
+    const handler = createRecordHandler({
+      context: async () => ctx,
+      requeue: async (requeuedEvent) => void requeued.push(requeuedEvent),
+      recordFailure: async () => undefined,
+      maxReceiveCount: 5,
+    });
+    const record = {
+      messageId: randomUUID(),
+      body: JSON.stringify(event),
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    } as unknown as SQSRecord;
     return { done: handler(record), requeued };
   };
   const changeEvent = (system: "exactonline" | "crmoffice", recordType: "contact", recordId: string): ChangeEvent => {
     const eventId = randomUUID();
-    return ChangeEventSchema.parse({ eventId, correlationId: eventId, system, recordType, recordId, action: "upsert", source: "webhook", observedAt: new Date().toISOString() });
+    return ChangeEventSchema.parse({
+      eventId,
+      correlationId: eventId,
+      system,
+      recordType,
+      recordId,
+      action: "upsert",
+      source: "webhook",
+      observedAt: new Date().toISOString(),
+    });
   };
 
-  const validCrmContact = (id: string) => ({ id, givenName: "Brutt", familyName: "Skjema", email: `${id}@example.com`, directPhone: null, mobilePhone: null, company: null, createdAt: "2026-01-01T00:00:00Z", modifiedAt: "2026-01-02T00:00:00Z" });
+  const validCrmContact = (id: string) => ({
+    id,
+    givenName: "Brutt",
+    familyName: "Skjema",
+    email: `${id}@example.com`,
+    directPhone: null,
+    mobilePhone: null,
+    company: null,
+    createdAt: "2026-01-01T00:00:00Z",
+    modifiedAt: "2026-01-02T00:00:00Z",
+  });
   /** Ways a record can break CRMOffice's documented shape. */
   const brokenCrmContact = fc.oneof(
-    fc.constantFrom("givenName", "familyName", "email", "directPhone", "mobilePhone").chain((field) =>
-      fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })).map((value) => ({ kind: `${field} of the wrong type`, change: { [field]: value } as Record<string, unknown> })),
-    ),
-    fc.constantFrom("id", "modifiedAt").map((field) => ({ kind: `${field} missing`, change: { [field]: undefined } as Record<string, unknown> })),
-    fc.string({ maxLength: 30 }).filter((text) => Number.isNaN(Date.parse(text))).map((text) => ({ kind: "modifiedAt not a date", change: { modifiedAt: text } as Record<string, unknown> })),
+    fc
+      .constantFrom("givenName", "familyName", "email", "directPhone", "mobilePhone")
+      .chain((field) =>
+        fc
+          .oneof(
+            fc.integer(),
+            fc.boolean(),
+            fc.array(fc.string(), { maxLength: 2 }),
+            fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+          )
+          .map((value) => ({ kind: `${field} of the wrong type`, change: { [field]: value } as Record<string, unknown> })),
+      ),
+    fc
+      .constantFrom("id", "modifiedAt")
+      .map((field) => ({ kind: `${field} missing`, change: { [field]: undefined } as Record<string, unknown> })),
+    fc
+      .string({ maxLength: 30 })
+      .filter((text) => Number.isNaN(Date.parse(text)))
+      .map((text) => ({ kind: "modifiedAt not a date", change: { modifiedAt: text } as Record<string, unknown> })),
     fc.constant({ kind: "company of the wrong shape", change: { company: "acme" } as Record<string, unknown> }),
   );
 
@@ -339,9 +496,23 @@ describe("records that break their system's schema", () => {
   });
 
   it("an Exact contact whose answer breaks the schema is unsyncable with the reason, not retried", async () => {
-    for (const change of [{ Modified: "yesterday" }, { ID: "not-a-guid" }, { FirstName: 42 }, { Email: { text: "x" } }, { Modified: undefined }]) {
+    for (const change of [
+      { Modified: "yesterday" },
+      { ID: "not-a-guid" },
+      { FirstName: 42 },
+      { Email: { text: "x" } },
+      { Modified: undefined },
+    ]) {
       const id = randomUUID();
-      const wire = { ID: id, Account: EXACT_SANDBOX.defaultAccountId, FirstName: "Brutt", LastName: "Skjema", Email: `${id}@example.com`, Modified: "/Date(1767225600000)/", ...change };
+      const wire = {
+        ID: id,
+        Account: EXACT_SANDBOX.defaultAccountId,
+        FirstName: "Brutt",
+        LastName: "Skjema",
+        Email: `${id}@example.com`,
+        Modified: "/Date(1767225600000)/",
+        ...change,
+      };
       tampered.set(`/api/v1/${EXACT_SANDBOX.division}/crm/Contacts(guid'${id}')`, JSON.stringify({ d: wire }));
       const { done } = handle(changeEvent("exactonline", "contact", id));
       await expect(done).resolves.toBeUndefined();
@@ -383,17 +554,30 @@ async function crmToken(baseUrl: string): Promise<string> {
   const response = await fetch(`${baseUrl}/connect/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: CRMOFFICE_SANDBOX.clientId, client_secret: CRMOFFICE_SANDBOX.clientSecret, scope: "crmoffice" }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: CRMOFFICE_SANDBOX.clientId,
+      client_secret: CRMOFFICE_SANDBOX.clientSecret,
+      scope: "crmoffice",
+    }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
 async function createCrmContact(baseUrl: string, body: Record<string, string>): Promise<{ id: string }> {
-  const response = await fetch(`${baseUrl}/contacts`, { method: "POST", headers: { authorization: `Bearer ${await crmToken(baseUrl)}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${baseUrl}/contacts`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await crmToken(baseUrl)}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await response.json()) as { id: string };
 }
 
 async function updateCrmContact(baseUrl: string, id: string, body: Record<string, string>): Promise<void> {
-  const response = await fetch(`${baseUrl}/contacts/${id}`, { method: "PUT", headers: { authorization: `Bearer ${await crmToken(baseUrl)}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${baseUrl}/contacts/${id}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${await crmToken(baseUrl)}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(response.ok).toBe(true);
 }

@@ -22,7 +22,9 @@ beforeAll(async () => {
 
 describe("link store on DynamoDB Local", () => {
   it("lets exactly one of many concurrent claims on one record win", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.claimForCreate("contacts", exactRef("e-1"), TYPES, 30_000, PENDING)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => store.claimForCreate("contacts", exactRef("e-1"), TYPES, 30_000, PENDING)),
+    );
     const won = results.filter((result) => result.status === "fulfilled");
     const lost = results.filter((result) => result.status === "rejected");
     expect(won).toHaveLength(1);
@@ -90,7 +92,10 @@ describe("link store on DynamoDB Local", () => {
     const link = await store.linkPair("closing", exactRef("e-8"), crmRef("c-8"));
     await store.closeLink(link, "exactonline");
     expect(await store.referencesOf(exactRef("e-8"))).toEqual([]);
-    expect(await store.findLink("closing", crmRef("c-8"))).toMatchObject({ state: "closed", ids: { exactonline: "e-8", crmoffice: "c-8" } });
+    expect(await store.findLink("closing", crmRef("c-8"))).toMatchObject({
+      state: "closed",
+      ids: { exactonline: "e-8", crmoffice: "c-8" },
+    });
     expect(await store.countKind(kinds.links("closing"))).toBe(0);
     expect(await store.countKind(kinds.closedLinks("closing"))).toBe(1);
   });

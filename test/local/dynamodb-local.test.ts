@@ -80,7 +80,11 @@ describe("DynamoDB Local with the product's table", () => {
   it("rejects a conditional put on an existing item with ConditionalCheckFailedException", async () => {
     const put = () =>
       documents.send(
-        new PutCommand({ TableName: tableName, Item: { pk: "REF#once", sk: "flow", v: 1 }, ConditionExpression: "attribute_not_exists(pk)" }),
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: "REF#once", sk: "flow", v: 1 },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
       );
     await put();
     await expect(put()).rejects.toBeInstanceOf(ConditionalCheckFailedException);
@@ -90,7 +94,12 @@ describe("DynamoDB Local with the product's table", () => {
 describe("startDynamoDbLocal", () => {
   it("picks a free port for port 0, answers, and is gone after stop()", async () => {
     const dynamo = await startDynamoDbLocal({ port: 0, host: "127.0.0.1" });
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     try {
       expect(dynamo.port).toBeGreaterThan(0);
       expect(dynamo.endpoint).toBe(`http://127.0.0.1:${dynamo.port}`);
@@ -109,7 +118,9 @@ describe("startDynamoDbLocal", () => {
     const { port } = holder.address() as AddressInfo;
     try {
       const started = Date.now();
-      await expect(startDynamoDbLocal({ port, host: "127.0.0.1", startTimeoutMs: 60_000 })).rejects.toBeInstanceOf(DynamoDbLocalPortInUseError);
+      await expect(startDynamoDbLocal({ port, host: "127.0.0.1", startTimeoutMs: 60_000 })).rejects.toBeInstanceOf(
+        DynamoDbLocalPortInUseError,
+      );
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       holder.close();

@@ -89,7 +89,11 @@ describe("startHttpApi", () => {
     const { url } = await serve({ "POST /upload": handler });
     const bytes = Buffer.from([0, 159, 146, 150, 255]);
     await fetch(`${url}/upload`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes });
-    await fetch(`${url}/upload`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1&b=%C3%BC" });
+    await fetch(`${url}/upload`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "a=1&b=%C3%BC",
+    });
 
     expect(calls[0]!.event).toMatchObject({ body: bytes.toString("base64"), isBase64Encoded: true });
     expect(calls[1]!.event).toMatchObject({ body: Buffer.from("a=1&b=%C3%BC").toString("base64"), isBase64Encoded: true });
@@ -108,8 +112,17 @@ describe("startHttpApi", () => {
 
   it("writes the handler's structured response: status, headers, cookies, base64 bodies", async () => {
     const { url } = await serve({
-      "GET /json": async () => ({ statusCode: 202, headers: { "Content-Type": "application/json", "X-Count": 3 }, body: '{"queued":true}' }),
-      "GET /binary": async () => ({ statusCode: 200, headers: { "content-type": "image/png" }, body: Buffer.from([137, 80, 78, 71]).toString("base64"), isBase64Encoded: true }),
+      "GET /json": async () => ({
+        statusCode: 202,
+        headers: { "Content-Type": "application/json", "X-Count": 3 },
+        body: '{"queued":true}',
+      }),
+      "GET /binary": async () => ({
+        statusCode: 200,
+        headers: { "content-type": "image/png" },
+        body: Buffer.from([137, 80, 78, 71]).toString("base64"),
+        isBase64Encoded: true,
+      }),
       "GET /cookies": async () => ({ statusCode: 204, cookies: ["session=abc; HttpOnly", "theme=dark"] }),
     });
 
@@ -141,7 +154,10 @@ describe("startHttpApi", () => {
 
   it("answers 404 {message: Not Found} for a route it does not have (method and path both count)", async () => {
     const { url } = await serve({ "POST /webhooks/crmoffice": async () => ({ statusCode: 200 }) });
-    for (const [method, path] of [["POST", "/webhooks/other"], ["GET", "/webhooks/crmoffice"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/webhooks/other"],
+      ["GET", "/webhooks/crmoffice"],
+    ] as const) {
       const response = await fetch(`${url}${path}`, { method });
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ message: "Not Found" });
@@ -160,14 +176,23 @@ describe("startHttpApi", () => {
       expect(response.status).toBe(500);
       expect(await response.json()).toEqual({ message: "Internal Server Error" });
     }
-    expect(errors).toEqual([expect.stringContaining("POST /boom failed"), expect.stringContaining("POST /nonsense returned an invalid response")]);
+    expect(errors).toEqual([
+      expect.stringContaining("POST /boom failed"),
+      expect.stringContaining("POST /nonsense returned an invalid response"),
+    ]);
   });
 
   it("answers 413 without calling the handler when the body is over API Gateway's 10 MB", async () => {
     const { calls, handler } = recorder();
     const { port } = await serve({ "POST /webhooks/crmoffice": handler });
     const upload = (size: number, chunked = false) =>
-      send(port, { method: "POST", path: "/webhooks/crmoffice", headers: { "content-type": "text/plain" }, body: Buffer.alloc(size, "a"), chunked });
+      send(port, {
+        method: "POST",
+        path: "/webhooks/crmoffice",
+        headers: { "content-type": "text/plain" },
+        body: Buffer.alloc(size, "a"),
+        chunked,
+      });
     expect((await upload(API_GATEWAY_MAX_BODY_BYTES)).status).toBe(200);
 
     const declared = await upload(API_GATEWAY_MAX_BODY_BYTES + 1);

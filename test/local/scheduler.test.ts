@@ -33,7 +33,12 @@ describe("startSchedule", () => {
 
   it("invokes the handler with an EventBridge scheduled event", async () => {
     const events: ScheduledEvent[] = [];
-    schedule = startSchedule({ everyMs: 10, ruleName: "exact-poller", region: "eu-west-1", handler: async (event) => void events.push(event) });
+    schedule = startSchedule({
+      everyMs: 10,
+      ruleName: "exact-poller",
+      region: "eu-west-1",
+      handler: async (event) => void events.push(event),
+    });
     await expect.poll(() => events.length).toBeGreaterThanOrEqual(1);
     expect(events[0]).toMatchObject({
       version: "0",

@@ -132,10 +132,14 @@ describe("startSqsEventSource", () => {
     await send(queues.queueUrl, "a");
     await send(queues.queueUrl, "b");
     const batches: SQSRecord[][] = [];
-    start(queues, async (event) => {
-      batches.push(event.Records);
-      if (batches.length === 1) throw new Error("worker crashed");
-    }, 2);
+    start(
+      queues,
+      async (event) => {
+        batches.push(event.Records);
+        if (batches.length === 1) throw new Error("worker crashed");
+      },
+      2,
+    );
 
     await expect.poll(() => depth(queues.queueUrl), { timeout: 6_000 }).toBe(0);
     const received = batches.flat();
@@ -149,10 +153,14 @@ describe("startSqsEventSource", () => {
     await send(queues.queueUrl, "y");
     const responses = [{ batchItemFailures: [{ itemIdentifier: "not-in-this-batch" }] }, { batchItemFailures: [{ itemIdentifier: "" }] }];
     const batches: SQSRecord[][] = [];
-    start(queues, async (event) => {
-      batches.push(event.Records);
-      return responses[batches.length - 1] ?? {};
-    }, 2);
+    start(
+      queues,
+      async (event) => {
+        batches.push(event.Records);
+        return responses[batches.length - 1] ?? {};
+      },
+      2,
+    );
 
     await expect.poll(() => depth(queues.queueUrl), { timeout: 8_000 }).toBe(0);
     expect(batches.flat().filter((record) => record.attributes.ApproximateReceiveCount === "3")).toHaveLength(2);

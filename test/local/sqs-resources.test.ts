@@ -33,9 +33,7 @@ describe("createQueues", () => {
 
   it("hands out queue URLs that the product's SDK client (endpoint from the environment) can use", async () => {
     const { queueUrl } = await createQueues(sqs, { name: uniqueName("events"), visibilityTimeoutSeconds: 5, maxReceiveCount: 3 });
-    await expect(sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "{}" }))).resolves.toHaveProperty(
-      "MessageId",
-    );
+    await expect(sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "{}" }))).resolves.toHaveProperty("MessageId");
   });
 });
 

@@ -8,9 +8,7 @@
 import { runBackfill } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
 
-await runBackfill(
-  await backfillDeps(),
-  { flows: process.argv.slice(2) },
-  (progress) => process.stdout.write(`records ${progress.records}\n`),
+await runBackfill(await backfillDeps(), { flows: process.argv.slice(2) }, (progress) =>
+  process.stdout.write(`records ${progress.records}\n`),
 );
 process.stdout.write("done\n");

@@ -102,25 +102,47 @@ export async function compareContents(expected: ExpectedContents, exact: ExactUs
   ]);
   const result: Comparison = { lost: 0, duplicated: 0, wrong: 0, problems: [] };
   const contacts = new Map([...expected.contacts].map(([email, values]) => [email, { ...values } as Record<string, string | null>]));
-  compareSide(contacts, {
-    name: "exactonline contact",
-    rows: exactContacts,
-    key: (row) => norm(row.Email)?.toLowerCase() ?? null,
-    values: (row) => ({ firstName: norm(row.FirstName), lastName: norm(row.LastName), phone: norm(row.Phone), mobile: norm(row.Mobile) }),
-  }, result);
-  compareSide(contacts, {
-    name: "crmoffice contact",
-    rows: crmContacts,
-    key: (row) => norm(row.email)?.toLowerCase() ?? null,
-    values: (row) => ({ firstName: norm(row.givenName), lastName: norm(row.familyName), phone: norm(row.directPhone), mobile: norm(row.mobilePhone) }),
-  }, result);
+  compareSide(
+    contacts,
+    {
+      name: "exactonline contact",
+      rows: exactContacts,
+      key: (row) => norm(row.Email)?.toLowerCase() ?? null,
+      values: (row) => ({ firstName: norm(row.FirstName), lastName: norm(row.LastName), phone: norm(row.Phone), mobile: norm(row.Mobile) }),
+    },
+    result,
+  );
+  compareSide(
+    contacts,
+    {
+      name: "crmoffice contact",
+      rows: crmContacts,
+      key: (row) => norm(row.email)?.toLowerCase() ?? null,
+      values: (row) => ({
+        firstName: norm(row.givenName),
+        lastName: norm(row.familyName),
+        phone: norm(row.directPhone),
+        mobile: norm(row.mobilePhone),
+      }),
+    },
+    result,
+  );
   // Contacts born in CRMOffice live under the default Account in Exact.
   for (const row of exactContacts) {
-    if (row.Account !== EXACT_SANDBOX.defaultAccountId) result.problems.push(`exactonline contact ${String(row.Email)} has Account ${String(row.Account)}`);
+    if (row.Account !== EXACT_SANDBOX.defaultAccountId)
+      result.problems.push(`exactonline contact ${String(row.Email)} has Account ${String(row.Account)}`);
   }
   const items = new Map([...expected.items].map(([code, name]) => [code, { name } as Record<string, string | null>]));
-  compareSide(items, { name: "exactonline item", rows: exactItems, key: (row) => norm(row.Code), values: (row) => ({ name: norm(row.Description) }) }, result);
-  compareSide(items, { name: "crmoffice company", rows: crmCompanies, key: (row) => norm(row.orgNr), values: (row) => ({ name: norm(row.name) }) }, result);
+  compareSide(
+    items,
+    { name: "exactonline item", rows: exactItems, key: (row) => norm(row.Code), values: (row) => ({ name: norm(row.Description) }) },
+    result,
+  );
+  compareSide(
+    items,
+    { name: "crmoffice company", rows: crmCompanies, key: (row) => norm(row.orgNr), values: (row) => ({ name: norm(row.name) }) },
+    result,
+  );
   return result;
 }
 
@@ -136,7 +158,11 @@ export async function queueDepth(queueUrl: string): Promise<number> {
         AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
       }),
     );
-    return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+    return (
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
   } finally {
     sqs.destroy();
   }

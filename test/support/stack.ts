@@ -71,6 +71,8 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
 /** Counts the sandbox's API calls whose key starts with one of `methods` (e.g. "PUT", "POST"). */
 export function writeCalls(stats: { calls: Record<string, number> }, methods: readonly string[] = ["POST", "PUT", "DELETE"]): number {
   return Object.entries(stats.calls)
-    .filter(([key]) => methods.some((method) => key.startsWith(`${method} `)) && !key.includes("/oauth2/") && !key.includes("/connect/token"))
+    .filter(
+      ([key]) => methods.some((method) => key.startsWith(`${method} `)) && !key.includes("/oauth2/") && !key.includes("/connect/token"),
+    )
     .reduce((sum, [, count]) => sum + count, 0);
 }

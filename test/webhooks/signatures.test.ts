@@ -28,7 +28,9 @@ describe("Exact Online HashCode", () => {
   });
 
   it("accepts the hash in lower case too, and whitespace around the envelope", () => {
-    expect(() => verifyExactNotification(` { "Content" : ${EXACT_CONTENT} , "HashCode" : "${EXACT_HASH.toLowerCase()}" } `, EXACT_SECRET)).not.toThrow();
+    expect(() =>
+      verifyExactNotification(` { "Content" : ${EXACT_CONTENT} , "HashCode" : "${EXACT_HASH.toLowerCase()}" } `, EXACT_SECRET),
+    ).not.toThrow();
   });
 
   it("refuses a re-serialised Content: the signature is over the bytes as sent", () => {
@@ -39,7 +41,9 @@ describe("Exact Online HashCode", () => {
 
   it("refuses a wrong secret, a changed body, a missing or malformed HashCode", () => {
     expect(() => verifyExactNotification(exactBody(), "other-secret")).toThrow(WebhookSignatureError);
-    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT.replace("Update", "Delete")), EXACT_SECRET)).toThrow(WebhookSignatureError);
+    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT.replace("Update", "Delete")), EXACT_SECRET)).toThrow(
+      WebhookSignatureError,
+    );
     expect(() => verifyExactNotification(`{"Content":${EXACT_CONTENT}}`, EXACT_SECRET)).toThrow(WebhookSignatureError);
     expect(() => verifyExactNotification(exactBody(EXACT_CONTENT, "XYZ"), EXACT_SECRET)).toThrow(WebhookSignatureError);
   });
@@ -74,7 +78,9 @@ describe("CRMOffice-Signature", () => {
     expect(() => verifyCrmOfficeNotification(CRM_BODY, undefined, CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
     expect(() => verifyCrmOfficeNotification(CRM_BODY, "v1=abc", CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
     expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), "wrong", atCrmT)).toThrow(WebhookSignatureError);
-    expect(() => verifyCrmOfficeNotification(CRM_BODY.replace("c-17", "c-18"), header(), CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY.replace("c-17", "c-18"), header(), CRM_SECRET, atCrmT)).toThrow(
+      WebhookSignatureError,
+    );
     expect(() => verifyCrmOfficeNotification(CRM_BODY, header(CRM_T + 1), CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
   });
 });

@@ -19,7 +19,12 @@ export function summaryTable(results: readonly BackfillProgress[]): string[] {
         count(result.records),
         ...kinds.map((kind) => count(result.decisions[kind] ?? 0)),
       ]),
-      ["total", total((result) => result.pages), total((result) => result.records), ...kinds.map((kind) => total((result) => result.decisions[kind] ?? 0))],
+      [
+        "total",
+        total((result) => result.pages),
+        total((result) => result.records),
+        ...kinds.map((kind) => total((result) => result.decisions[kind] ?? 0)),
+      ],
     ],
     ["left", "right", "right", ...kinds.map(() => "right" as const)],
   );
@@ -53,7 +58,8 @@ export const backfillCommand: Command = {
   interruptible: true,
   async run({ values, environment, signal }, io) {
     const flow = stringOption(values, "flow");
-    if (flow !== undefined && !flowNamed(flow)) throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
+    if (flow !== undefined && !flowNamed(flow))
+      throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
     const flows = flow === undefined ? FLOWS : FLOWS.filter((known) => known.name === flow);
     await environment();
     const deps = await backfillDeps();

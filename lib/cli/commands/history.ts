@@ -68,7 +68,9 @@ export const historyCommand: Command = {
       return 0;
     }
     io.out(`${decisions.length} decision${decisions.length === 1 ? "" : "s"} about ${subject}, oldest first`);
-    io.out(table([["time", "flow", "kind", "partner", "fields written", "conflicts", "reason"], ...decisions.map(decisionCells)]).join("\n"));
+    io.out(
+      table([["time", "flow", "kind", "partner", "fields written", "conflicts", "reason"], ...decisions.map(decisionCells)]).join("\n"),
+    );
     return 0;
   },
 };

@@ -15,7 +15,13 @@ export function formatReplay(summary: ReplaySummary): string[] {
       ...table(
         [
           ["record", "flows", "receives", "age", "correlation id"],
-          ...summary.events.map((event) => [`${event.system} ${event.recordType} ${event.recordId}`, event.flows.join(", "), String(event.receiveCount), age(event.ageSeconds), event.correlationId]),
+          ...summary.events.map((event) => [
+            `${event.system} ${event.recordType} ${event.recordId}`,
+            event.flows.join(", "),
+            String(event.receiveCount),
+            age(event.ageSeconds),
+            event.correlationId,
+          ]),
         ],
         ["left", "left", "right", "right", "left"],
       ),
@@ -57,10 +63,12 @@ export const replayCommand: Command = {
   interruptible: true,
   async run({ values, environment, signal }, io) {
     const flow = stringOption(values, "flow");
-    if (flow !== undefined && !flowNamed(flow)) throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
+    if (flow !== undefined && !flowNamed(flow))
+      throw new UsageError(`unknown flow "${flow}" (flows: ${FLOWS.map((known) => known.name).join(", ")})`);
     const limitText = stringOption(values, "limit");
     const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit !== undefined && !(/^\d+$/.test(limitText ?? "") && limit > 0)) throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
+    if (limit !== undefined && !(/^\d+$/.test(limitText ?? "") && limit > 0))
+      throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
     const { queueUrl, deadLetterQueueUrl } = await environment();
     const summary = await replayDeadLetters({
       queueUrl,

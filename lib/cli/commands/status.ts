@@ -29,11 +29,17 @@ export interface StatusReport {
   tableName: string;
 }
 
-const DEPTH_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const;
+const DEPTH_ATTRIBUTES = [
+  "ApproximateNumberOfMessages",
+  "ApproximateNumberOfMessagesNotVisible",
+  "ApproximateNumberOfMessagesDelayed",
+] as const;
 
 /** Waiting + in flight + delayed. */
 export async function queueDepth(queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }));
+  const { Attributes = {} } = await sqsClient().send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }),
+  );
   return DEPTH_ATTRIBUTES.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
 }
 
@@ -41,7 +47,9 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
   const db = documentClient();
   const store = new LinkStore(db, environment.tableName);
   const perFlow = (kind: (flow: string) => string) =>
-    Promise.all(FLOWS.map(async (flow) => [flow.name, await store.countKind(kind(flow.name))] as const)).then((entries) => Object.fromEntries(entries));
+    Promise.all(FLOWS.map(async (flow) => [flow.name, await store.countKind(kind(flow.name))] as const)).then((entries) =>
+      Object.fromEntries(entries),
+    );
   const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget] = await Promise.all([
     perFlow(kinds.links),
     perFlow(kinds.unsyncable),
@@ -115,7 +123,9 @@ export const statusCommand: Command = {
     "and delayed) and the dead-letter queue's, Exact Online calls spent this minute and today, and the",
     "worker's five latest failures.",
   ],
-  optionHelp: [["--json", "one line: a JSON object { queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors, … }"]],
+  optionHelp: [
+    ["--json", "one line: a JSON object { queueDepth, deadLetterDepth, linksByFlow, unsyncable, unsyncableByFlow, lastErrors, … }"],
+  ],
   options: { json: { type: "boolean" } },
   positionals: { min: 0, max: 0 },
   async run({ values, environment }, io) {

@@ -12,7 +12,10 @@ export const subscribeCommand: Command = {
     "through their APIs; subscriptions already pointing there are kept.",
   ],
   optionHelp: [
-    ["--api-url URL", "the webhook API's base URL (local: http://127.0.0.1:<WEBHOOK_API_PORT>; with --stage, the stack's HttpApiUrl output)"],
+    [
+      "--api-url URL",
+      "the webhook API's base URL (local: http://127.0.0.1:<WEBHOOK_API_PORT>; with --stage, the stack's HttpApiUrl output)",
+    ],
     ["--json", "one line: a JSON object { apiUrl, created, existing }"],
   ],
   options: { "api-url": { type: "string" }, json: { type: "boolean" } },

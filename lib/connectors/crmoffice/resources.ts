@@ -17,8 +17,7 @@ export interface CrmOfficeResource {
   findableField: string;
 }
 
-const address = (prefix: string) =>
-  ["streetAddress", "postCode", "postalArea", "country"].map((part) => `${prefix}.${part}`);
+const address = (prefix: string) => ["streetAddress", "postCode", "postalArea", "country"].map((part) => `${prefix}.${part}`);
 
 export const CRMOFFICE_RESOURCES: Readonly<Record<CrmOfficeRecordType, CrmOfficeResource>> = {
   contact: {

@@ -9,27 +9,12 @@ import type { z } from "zod";
 import type { Connector, Fields, SystemRecord } from "../types";
 import { ClientRequestError, RecordNotFoundError } from "../errors";
 import { toSystemRecord, toWriteBody } from "./mappers";
-import {
-  followPages,
-  fromODataDate,
-  guidLiteral,
-  parseODataList,
-  parseODataSingle,
-  queryString,
-  stringLiteral,
-} from "./odata";
+import { followPages, fromODataDate, guidLiteral, parseODataList, parseODataSingle, queryString, stringLiteral } from "./odata";
 import type { ExactCallGovernor } from "./governor";
 import type { ExactRateLimit } from "./rate-limit";
 import { EXACT_RESOURCES, EXACT_SYNCED_RESOURCES, selectedFields, typeOfDeletedEntity } from "./resources";
 import type { ExactRecordType, ExactResource, ExactSyncedType } from "./resources";
-import {
-  DELETED_FIELDS,
-  deletedRowSchema,
-  meSchema,
-  syncRowSchema,
-  webhookSubscriptionSchema,
-  wireRecordSchema,
-} from "./schemas";
+import { DELETED_FIELDS, deletedRowSchema, meSchema, syncRowSchema, webhookSubscriptionSchema, wireRecordSchema } from "./schemas";
 import { createExactTokenStore } from "./tokens";
 import type { ExactOAuthConfig, ExactTokenStore } from "./tokens";
 import { createExactTransport } from "./transport";
@@ -126,8 +111,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
     governor: config.governor,
   });
 
-  const recordUrl = (resource: ExactResource, id: string, query = "") =>
-    `${divisionUrl}/${resource.endpoint}(${guidLiteral(id)})${query}`;
+  const recordUrl = (resource: ExactResource, id: string, query = "") => `${divisionUrl}/${resource.endpoint}(${guidLiteral(id)})${query}`;
 
   async function get(type: string, id: string): Promise<SystemRecord | null> {
     const resource = resourceOf(type);

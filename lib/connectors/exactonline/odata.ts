@@ -78,10 +78,7 @@ export function parseODataSingle<Row extends z.ZodType>(row: Row, answer: HttpEx
  * Every page from `firstUrl` on, following `d.__next` until a page has none. Page sizes
  * differ per endpoint (60, 1000) and are never assumed.
  */
-export async function* followPages<Row>(
-  firstUrl: string,
-  fetchPage: (url: string) => Promise<ODataPage<Row>>,
-): AsyncGenerator<Row[]> {
+export async function* followPages<Row>(firstUrl: string, fetchPage: (url: string) => Promise<ODataPage<Row>>): AsyncGenerator<Row[]> {
   let url: string | undefined = firstUrl;
   while (url !== undefined) {
     const page: ODataPage<Row> = await fetchPage(url);

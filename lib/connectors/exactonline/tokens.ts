@@ -92,11 +92,7 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
   const db = () => documentClient();
 
   const notAuthorised = () =>
-    new AuthorizationError(
-      "exactonline",
-      null,
-      `exactonline: no tokens stored for division ${config.division}; authorise the app first`,
-    );
+    new AuthorizationError("exactonline", null, `exactonline: no tokens stored for division ${config.division}; authorise the app first`);
 
   const refreshAllowedAt = (item: TokenItem) => item.issuedAt + refreshNotBeforeMs;
   /** When Exact allows it and the token nears its end; at expiry in any case. */

@@ -81,7 +81,11 @@ export function createExactTransport(config: ExactTransportConfig): ExactTranspo
 
     async send(method, url, options = {}) {
       if (new URL(url).origin !== origin) {
-        throw new UnexpectedResponseError("exactonline", null, `exactonline: refusing to send the token to another origin (${new URL(url).origin})`);
+        throw new UnexpectedResponseError(
+          "exactonline",
+          null,
+          `exactonline: refusing to send the token to another origin (${new URL(url).origin})`,
+        );
       }
       const token = await config.tokens.accessToken();
       let answer = await attempt(method, url, token, options);

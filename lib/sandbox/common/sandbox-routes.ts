@@ -103,7 +103,9 @@ export function createApiCallGate(options: ApiCallGateOptions): (req: IncomingMe
     if (!fault) return true;
     const { status, delayMs } = fault;
     if (!delayMs) return status === undefined ? true : answer(req, res, status);
-    return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => (status === undefined ? true : answer(req, res, status)));
+    return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() =>
+      status === undefined ? true : answer(req, res, status),
+    );
   };
 }
 

@@ -6,13 +6,7 @@ import type { CrmOfficeTokenService } from "./auth";
 import { CrmOfficeApiError, OAuthTokenError } from "./errors";
 import { singleValuedParams } from "./params";
 import { companyFieldsFrom, contactFieldsFrom } from "./rules";
-import {
-  companyBodySchema,
-  companyListQuerySchema,
-  contactBodySchema,
-  contactListQuerySchema,
-  webhookBodySchema,
-} from "./schemas";
+import { companyBodySchema, companyListQuerySchema, contactBodySchema, contactListQuerySchema, webhookBodySchema } from "./schemas";
 import type { CrmOfficeStore } from "./store";
 import type { CrmOfficeWebhooks } from "./webhooks";
 
@@ -97,62 +91,114 @@ export function mountCrmOfficeRoutes(router: Router, { store, tokens, webhooks }
   });
 
   router
-    .add("GET", "/contacts", authenticated((_req, res, { url }) => {
-      sendJson(res, 200, store.listContacts(parseQuery(url, contactListQuerySchema)));
-    }))
-    .add("POST", "/contacts", authenticated(async (req, res) => {
-      const body = await readJson(req, contactBodySchema);
-      const contact = store.createContact(contactFieldsFrom(body, companyExists));
-      sendJson(res, 201, contact, { Location: `/contacts/${contact.id}` });
-    }))
-    .add("GET", "/contacts/:id", authenticated((_req, res, { params }) => {
-      sendJson(res, 200, found(store.getContact(idParam(params)), "contact", idParam(params)));
-    }))
-    .add("PUT", "/contacts/:id", authenticated(async (req, res, { params }) => {
-      const id = idParam(params);
-      const body = await readJson(req, contactBodySchema);
-      checkBodyId(body, id);
-      found(store.getContact(id), "contact", id);
-      sendJson(res, 200, store.replaceContact(id, contactFieldsFrom(body, companyExists)));
-    }))
-    .add("DELETE", "/contacts/:id", authenticated((_req, res, { params }) => {
-      if (!store.deleteContact(idParam(params))) throw notFound("contact", idParam(params));
-      sendEmpty(res, 204);
-    }));
+    .add(
+      "GET",
+      "/contacts",
+      authenticated((_req, res, { url }) => {
+        sendJson(res, 200, store.listContacts(parseQuery(url, contactListQuerySchema)));
+      }),
+    )
+    .add(
+      "POST",
+      "/contacts",
+      authenticated(async (req, res) => {
+        const body = await readJson(req, contactBodySchema);
+        const contact = store.createContact(contactFieldsFrom(body, companyExists));
+        sendJson(res, 201, contact, { Location: `/contacts/${contact.id}` });
+      }),
+    )
+    .add(
+      "GET",
+      "/contacts/:id",
+      authenticated((_req, res, { params }) => {
+        sendJson(res, 200, found(store.getContact(idParam(params)), "contact", idParam(params)));
+      }),
+    )
+    .add(
+      "PUT",
+      "/contacts/:id",
+      authenticated(async (req, res, { params }) => {
+        const id = idParam(params);
+        const body = await readJson(req, contactBodySchema);
+        checkBodyId(body, id);
+        found(store.getContact(id), "contact", id);
+        sendJson(res, 200, store.replaceContact(id, contactFieldsFrom(body, companyExists)));
+      }),
+    )
+    .add(
+      "DELETE",
+      "/contacts/:id",
+      authenticated((_req, res, { params }) => {
+        if (!store.deleteContact(idParam(params))) throw notFound("contact", idParam(params));
+        sendEmpty(res, 204);
+      }),
+    );
 
   router
-    .add("GET", "/companies", authenticated((_req, res, { url }) => {
-      sendJson(res, 200, store.listCompanies(parseQuery(url, companyListQuerySchema)));
-    }))
-    .add("POST", "/companies", authenticated(async (req, res) => {
-      const company = store.createCompany(companyFieldsFrom(await readJson(req, companyBodySchema)));
-      sendJson(res, 201, company, { Location: `/companies/${company.id}` });
-    }))
-    .add("GET", "/companies/:id", authenticated((_req, res, { params }) => {
-      sendJson(res, 200, found(store.getCompany(idParam(params)), "company", idParam(params)));
-    }))
-    .add("PUT", "/companies/:id", authenticated(async (req, res, { params }) => {
-      const id = idParam(params);
-      const body = await readJson(req, companyBodySchema);
-      checkBodyId(body, id);
-      found(store.getCompany(id), "company", id);
-      sendJson(res, 200, store.replaceCompany(id, companyFieldsFrom(body)));
-    }))
-    .add("DELETE", "/companies/:id", authenticated((_req, res, { params }) => {
-      if (!store.deleteCompany(idParam(params))) throw notFound("company", idParam(params));
-      sendEmpty(res, 204);
-    }));
+    .add(
+      "GET",
+      "/companies",
+      authenticated((_req, res, { url }) => {
+        sendJson(res, 200, store.listCompanies(parseQuery(url, companyListQuerySchema)));
+      }),
+    )
+    .add(
+      "POST",
+      "/companies",
+      authenticated(async (req, res) => {
+        const company = store.createCompany(companyFieldsFrom(await readJson(req, companyBodySchema)));
+        sendJson(res, 201, company, { Location: `/companies/${company.id}` });
+      }),
+    )
+    .add(
+      "GET",
+      "/companies/:id",
+      authenticated((_req, res, { params }) => {
+        sendJson(res, 200, found(store.getCompany(idParam(params)), "company", idParam(params)));
+      }),
+    )
+    .add(
+      "PUT",
+      "/companies/:id",
+      authenticated(async (req, res, { params }) => {
+        const id = idParam(params);
+        const body = await readJson(req, companyBodySchema);
+        checkBodyId(body, id);
+        found(store.getCompany(id), "company", id);
+        sendJson(res, 200, store.replaceCompany(id, companyFieldsFrom(body)));
+      }),
+    )
+    .add(
+      "DELETE",
+      "/companies/:id",
+      authenticated((_req, res, { params }) => {
+        if (!store.deleteCompany(idParam(params))) throw notFound("company", idParam(params));
+        sendEmpty(res, 204);
+      }),
+    );
 
   router
-    .add("POST", "/webhooks", authenticated(async (req, res) => {
-      const subscription = webhooks.register(await readJson(req, webhookBodySchema));
-      sendJson(res, 201, subscription, { Location: `/webhooks/${subscription.id}` });
-    }))
-    .add("GET", "/webhooks", authenticated((_req, res) => {
-      sendJson(res, 200, { items: webhooks.list() });
-    }))
-    .add("DELETE", "/webhooks/:id", authenticated((_req, res, { params }) => {
-      if (!webhooks.unregister(idParam(params))) throw notFound("webhook", idParam(params));
-      sendEmpty(res, 204);
-    }));
+    .add(
+      "POST",
+      "/webhooks",
+      authenticated(async (req, res) => {
+        const subscription = webhooks.register(await readJson(req, webhookBodySchema));
+        sendJson(res, 201, subscription, { Location: `/webhooks/${subscription.id}` });
+      }),
+    )
+    .add(
+      "GET",
+      "/webhooks",
+      authenticated((_req, res) => {
+        sendJson(res, 200, { items: webhooks.list() });
+      }),
+    )
+    .add(
+      "DELETE",
+      "/webhooks/:id",
+      authenticated((_req, res, { params }) => {
+        if (!webhooks.unregister(idParam(params))) throw notFound("webhook", idParam(params));
+        sendEmpty(res, 204);
+      }),
+    );
 }

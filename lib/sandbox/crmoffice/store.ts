@@ -2,16 +2,7 @@ import type { MonotonicClock } from "./clock";
 import { RecordCollection } from "./collection";
 import type { IdSequence } from "./ids";
 import { modifiedSince, pageOf } from "./paging";
-import type {
-  Company,
-  CompanyFields,
-  CompanyListQuery,
-  Contact,
-  ContactFields,
-  ContactListQuery,
-  Page,
-  WebhookEvent,
-} from "./schemas";
+import type { Company, CompanyFields, CompanyListQuery, Contact, ContactFields, ContactListQuery, Page, WebhookEvent } from "./schemas";
 
 /** One accepted write, as webhooks announce it. */
 export interface RecordChange {

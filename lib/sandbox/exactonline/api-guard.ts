@@ -51,7 +51,10 @@ export function apiRoute(app: ExactApp, handler: ApiHandler): RouteHandler {
     if (!decision.allowed) throw new ExactApiError(429, "Too many requests: the API rate limit was exceeded.");
     const method = (req.method ?? "GET").toUpperCase();
     if ((method === "GET" || method === "POST") && !acceptsJson(req)) {
-      throw new ExactApiError(406, "Send 'Accept: application/json': without it Exact answers in Atom XML, which the sandbox does not speak.");
+      throw new ExactApiError(
+        406,
+        "Send 'Accept: application/json': without it Exact answers in Atom XML, which the sandbox does not speak.",
+      );
     }
     if (division !== String(app.division)) throw new ExactApiError(403, `Forbidden: division ${division} is not accessible.`);
     await handler(req, res, { ...context, grant });

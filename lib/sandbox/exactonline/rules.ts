@@ -63,9 +63,7 @@ export function itemAfterWrite(store: ExactStore, existing: StoredRecord | undef
   if (isBlank(fields.Description)) throw new ExactApiError(400, "Mandatory: Description");
   // Code uniqueness follows the database's case-insensitive collation.
   const code = String(fields.Code).toLowerCase();
-  const clash = store
-    .list("Items")
-    .find((item) => item.ID !== existing?.ID && String(item.Code).toLowerCase() === code);
+  const clash = store.list("Items").find((item) => item.ID !== existing?.ID && String(item.Code).toLowerCase() === code);
   if (clash) throw new ExactApiError(400, `Code: an item with code '${String(fields.Code)}' already exists.`);
   return fields;
 }

@@ -6,12 +6,7 @@ export function toODataDate(ms: number): string {
 }
 
 /** The record's fields in the entity's order, limited to `select` when given. */
-export function serializeRecord(
-  record: StoredRecord,
-  entity: EntityDef,
-  uri: string,
-  select?: readonly string[],
-): Record<string, unknown> {
+export function serializeRecord(record: StoredRecord, entity: EntityDef, uri: string, select?: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { __metadata: { uri, type: entity.odataType } };
   for (const [name, def] of Object.entries(entity.fields)) {
     if (select && !select.includes(name)) continue;

@@ -60,8 +60,7 @@ export function parseWriteBody(raw: Buffer, entity: EntityDef): WriteChanges {
 
 function convertValue(name: string, field: FieldDef, value: unknown): StoredValue {
   if (value === null) return null;
-  const invalid = (expected: string) =>
-    new ExactApiError(400, `Error processing request stream. Property '${name}' expects ${expected}.`);
+  const invalid = (expected: string) => new ExactApiError(400, `Error processing request stream. Property '${name}' expects ${expected}.`);
   switch (field.type) {
     case "Edm.String": {
       if (typeof value !== "string") throw invalid("a string");

@@ -49,7 +49,11 @@ describe("CRMOffice connector against the sandbox", () => {
       orgNr: "NO-918273645",
       "postAddress.postalArea": "Oslo",
     });
-    expect(company.fields).toMatchObject({ name: "Fjordkraft Consulting AS", "postAddress.postalArea": "Oslo", "visitAddress.streetAddress": null });
+    expect(company.fields).toMatchObject({
+      name: "Fjordkraft Consulting AS",
+      "postAddress.postalArea": "Oslo",
+      "visitAddress.streetAddress": null,
+    });
     const contact = await connector.create("contact", { givenName: "Kari", email: "kari.nordmann@example.com", "company.id": company.id });
     expect(contact.fields).toMatchObject({ givenName: "Kari", familyName: null, "company.id": company.id });
 
@@ -146,7 +150,11 @@ describe("CRMOffice connector against the sandbox", () => {
   });
 
   it("registers, lists and removes webhooks", async () => {
-    const webhook = await connector.webhooks.create({ url: "http://127.0.0.1:9/webhooks/crmoffice", events: WEBHOOK_EVENTS, secret: "test-secret" });
+    const webhook = await connector.webhooks.create({
+      url: "http://127.0.0.1:9/webhooks/crmoffice",
+      events: WEBHOOK_EVENTS,
+      secret: "test-secret",
+    });
     expect(webhook).toMatchObject({ url: "http://127.0.0.1:9/webhooks/crmoffice", events: [...WEBHOOK_EVENTS] });
     expect(await connector.webhooks.list()).toContainEqual(webhook);
     await connector.webhooks.delete(webhook.id);

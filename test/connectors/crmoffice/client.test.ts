@@ -100,7 +100,9 @@ describe("client-credentials token", () => {
 describe("records", () => {
   it("gets a record, and null when CRMOffice no longer has it", async () => {
     const { connector, apiCalls } = connectorWith((call) =>
-      call.url.pathname === "/contacts/c%2F1" ? jsonResponse(404, { error: "not_found", message: "no such contact" }) : jsonResponse(200, contactFixture),
+      call.url.pathname === "/contacts/c%2F1"
+        ? jsonResponse(404, { error: "not_found", message: "no such contact" })
+        : jsonResponse(200, contactFixture),
     );
     expect((await connector.get("contact", "c-0001"))?.fields["company.id"]).toBe("co-0001");
     expect(await connector.get("contact", "c/1")).toBeNull();

@@ -104,7 +104,12 @@ describe("Exact connector against the sandbox", () => {
     const id = "a4f6c8e0-2b4d-4f6a-8c0e-1a3c5e7a9b2d";
     const edit = await fetch(`${exact.sandbox.url}/_sandbox/employees/${id}`, {
       method: "PUT",
-      body: JSON.stringify({ FirstName: "Ola", LastName: "Berg", BusinessEmail: "ola.berg@example.com", BusinessMobile: "+31 6 0000 0100" }),
+      body: JSON.stringify({
+        FirstName: "Ola",
+        LastName: "Berg",
+        BusinessEmail: "ola.berg@example.com",
+        BusinessMobile: "+31 6 0000 0100",
+      }),
     });
     expect(edit.ok).toBe(true);
     expect((await connector.get("employee", id))?.fields).toMatchObject({ FullName: "Ola Berg", BusinessEmail: "ola.berg@example.com" });

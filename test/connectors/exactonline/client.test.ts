@@ -3,13 +3,7 @@
  * injected fetch: addressing, paging, the sync API, writes, and how failures are classified.
  */
 import { describe, expect, it } from "vitest";
-import {
-  AuthorizationError,
-  ClientRequestError,
-  RateLimitedError,
-  TransientError,
-  UnexpectedResponseError,
-} from "#lib/connectors/errors";
+import { AuthorizationError, ClientRequestError, RateLimitedError, TransientError, UnexpectedResponseError } from "#lib/connectors/errors";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import type { ExactConnectorConfig } from "#lib/connectors/exactonline/client";
 import type { ExactTokenStore } from "#lib/connectors/exactonline/tokens";
@@ -166,9 +160,7 @@ describe("writing records", () => {
   });
 
   it("reads the record after a PUT that answers 204 regardless", async () => {
-    const { connector, calls } = connectorWith((call) =>
-      call.method === "PUT" ? emptyResponse(204) : jsonResponse(200, contactFixture),
-    );
+    const { connector, calls } = connectorWith((call) => (call.method === "PUT" ? emptyResponse(204) : jsonResponse(200, contactFixture)));
     const updated = await connector.update("contact", CONTACT_ID, { FirstName: "Kari" });
     expect(calls.map((call) => call.method)).toEqual(["PUT", "GET"]);
     expect(updated.id).toBe(CONTACT_ID);
@@ -227,7 +219,9 @@ describe("failures", () => {
   });
 
   it("turns 5xx, network failures and timeouts into TransientError", async () => {
-    const unavailable = connectorWith(() => jsonResponse(503, { error: { code: "", message: { lang: "", value: "Service unavailable" } } }));
+    const unavailable = connectorWith(() =>
+      jsonResponse(503, { error: { code: "", message: { lang: "", value: "Service unavailable" } } }),
+    );
     await expect(unavailable.connector.get("contact", CONTACT_ID)).rejects.toMatchObject({ name: "TransientError", status: 503 });
 
     const unreachable = connectorWith(() => Promise.reject(new TypeError("fetch failed")));
@@ -339,8 +333,15 @@ describe("division and webhook subscriptions", () => {
       if (call.method === "DELETE") return emptyResponse(204);
       return jsonResponse(200, { d: { results: [subscriptionFixture.d] } });
     });
-    const created = await connector.webhookSubscriptions.create({ callbackUrl: "https://sync.example.com/webhooks/exactonline", topic: "Contacts" });
-    expect(created).toEqual({ id: "c0ffee00-1234-4abc-8def-0123456789ab", callbackUrl: "https://sync.example.com/webhooks/exactonline", topic: "Contacts" });
+    const created = await connector.webhookSubscriptions.create({
+      callbackUrl: "https://sync.example.com/webhooks/exactonline",
+      topic: "Contacts",
+    });
+    expect(created).toEqual({
+      id: "c0ffee00-1234-4abc-8def-0123456789ab",
+      callbackUrl: "https://sync.example.com/webhooks/exactonline",
+      topic: "Contacts",
+    });
     expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ CallbackURL: "https://sync.example.com/webhooks/exactonline", Topic: "Contacts" });
     expect(await connector.webhookSubscriptions.list()).toEqual([created]);
     await connector.webhookSubscriptions.delete(created.id);

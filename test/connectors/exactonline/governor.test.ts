@@ -116,7 +116,10 @@ describe("Exact call governor (DynamoDB)", () => {
     expect((await other.usage()).minute.used).toBe(2);
 
     // Another app spent 5 of this minute's calls: Exact has 3 left, so the other worker gets 3.
-    await one.observe({ minutely: { limit: 10, remaining: 3, resetAt: minuteEnd }, daily: { limit: 1000, remaining: 990, resetAt: midnight } });
+    await one.observe({
+      minutely: { limit: 10, remaining: 3, resetAt: minuteEnd },
+      daily: { limit: 1000, remaining: 990, resetAt: midnight },
+    });
     expect(seen.at(-1)).toMatchObject({ minute: { used: 7, remaining: 3 }, day: { used: 10, remaining: 990 } });
     const { succeeded, errors } = await settle(Array.from({ length: 5 }, () => other.acquire()));
     expect(succeeded).toBe(3);
@@ -172,9 +175,18 @@ describe("Exact connector with a governor (sandbox)", () => {
     try {
       // The sandbox's clock: 2024-03-04 09:00; start 15 s into the minute, after the token's refresh is due.
       exact.clock.now += 10 * MINUTE + 15_000;
-      const governor = createExactGovernor({ tableName: exact.config().tableName, division: exact.sandbox.division, perMinute: 3, perDay: 1000, now: () => exact.clock.now });
+      const governor = createExactGovernor({
+        tableName: exact.config().tableName,
+        division: exact.sandbox.division,
+        perMinute: 3,
+        perDay: 1000,
+        now: () => exact.clock.now,
+      });
       const connector = createExactConnector({ ...exact.config(), governor });
-      const apiCalls = () => Object.entries(exact.sandbox.stats().calls).filter(([key]) => key.includes("/api/v1/")).reduce((sum, [, count]) => sum + count, 0);
+      const apiCalls = () =>
+        Object.entries(exact.sandbox.stats().calls)
+          .filter(([key]) => key.includes("/api/v1/"))
+          .reduce((sum, [, count]) => sum + count, 0);
 
       await connector.currentDivision();
       expect(exact.sandbox.stats().calls["POST /api/oauth2/token"]).toBe(2);
@@ -201,7 +213,11 @@ describe("Exact connector with a governor (sandbox)", () => {
       await fetch(`${exact.sandbox.url}/_sandbox/faults`, { method: "POST", body: JSON.stringify({ status: 429, times: 1 }) });
       expect((await fetch(`${exact.sandbox.url}/api/v1/current/Me`, { headers: bearer })).status).toBe(429);
       expect(exact.sandbox.stats().rateLimited).toBe(1);
-      expect(await (await fetch(`${exact.sandbox.url}/_sandbox/stats`)).json()).toMatchObject({ calls: {}, deliveries: { sent: 0, failed: 0 }, rateLimited: 1 });
+      expect(await (await fetch(`${exact.sandbox.url}/_sandbox/stats`)).json()).toMatchObject({
+        calls: {},
+        deliveries: { sent: 0, failed: 0 },
+        rateLimited: 1,
+      });
 
       exact.clock.now += 45_000;
       expect(await connector.currentDivision()).toBe(exact.sandbox.division);

@@ -1,14 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UnexpectedResponseError } from "#lib/connectors/errors";
-import {
-  followPages,
-  fromODataDate,
-  guidLiteral,
-  queryString,
-  stringLiteral,
-  toODataDate,
-} from "#lib/connectors/exactonline/odata";
+import { followPages, fromODataDate, guidLiteral, queryString, stringLiteral, toODataDate } from "#lib/connectors/exactonline/odata";
 
 describe("OData dates", () => {
   it("reads /Date(ms)/ as ISO 8601 UTC", () => {

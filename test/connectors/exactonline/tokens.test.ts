@@ -137,7 +137,9 @@ describe("Exact token store", () => {
       }),
     );
     exact.clock.now += 600_000;
-    const error = await store().accessToken().catch((caught: unknown) => caught);
+    const error = await store()
+      .accessToken()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthorizationError);
     expect((error as Error).message).toContain("invalid_grant");
     expect((error as Error).message).not.toContain("never-issued");

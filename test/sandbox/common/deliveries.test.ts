@@ -81,7 +81,12 @@ describe("WebhookDeliverer", () => {
     expect(Math.min(...hits.map((hit) => hit.at)) - queuedAt).toBeGreaterThanOrEqual(55);
     expect(hits.filter((hit) => hit.body === "dup")).toHaveLength(3);
     expect(hits.filter((hit) => hit.body === "single")).toHaveLength(1);
-    expect(hits.map((hit) => hit.headers["x-attempt"]).filter(Boolean).sort()).toEqual(["1", "2", "3"]);
+    expect(
+      hits
+        .map((hit) => hit.headers["x-attempt"])
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(["1", "2", "3"]);
   });
 
   it("stop() cancels waiting deliveries and drain() then resolves", async () => {

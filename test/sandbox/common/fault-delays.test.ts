@@ -26,7 +26,8 @@ async function startSystem() {
     },
     { port: 0, host: "127.0.0.1" },
   );
-  const arm = (body: unknown) => fetch(`${server.url}/_sandbox/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const arm = (body: unknown) =>
+    fetch(`${server.url}/_sandbox/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const call = (signal?: AbortSignal) => fetch(`${server.url}/records`, { method: "POST", body: "{}", ...(signal ? { signal } : {}) });
   return { arm, call, served, stats };
 }

@@ -98,10 +98,7 @@ describe("reset", () => {
 
       await api("POST", "/contacts", { givenName: "After reset" });
       await sandbox.drainDeliveries();
-      expect(receiver.received.map((delivery) => JSON.parse(delivery.rawBody).type)).toEqual([
-        "contact.created",
-        "contact.created",
-      ]);
+      expect(receiver.received.map((delivery) => JSON.parse(delivery.rawBody).type)).toEqual(["contact.created", "contact.created"]);
       expect((await api("GET", "/webhooks")).body.items).toHaveLength(1);
     } finally {
       await receiver.close();

@@ -153,7 +153,7 @@ describe("contacts", () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({ error: "invalid_json", message: expect.any(String) });
 
-    for (const body of [[], "\"text\"", { givenName: 5 }, { givenName: "A", company: "id-as-string" }, { givenName: "A", nickname: "x" }]) {
+    for (const body of [[], '"text"', { givenName: 5 }, { givenName: "A", company: "id-as-string" }, { givenName: "A", nickname: "x" }]) {
       const response = await api("POST", "/contacts", body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.body.error).toBe("invalid_request");

@@ -67,7 +67,10 @@ describe("Exact sandbox rate limits", () => {
 describe("Exact sandbox faults, stats and reset", () => {
   it("fails the next N matching calls (method and path) with Exact's error body", async () => {
     client = await startClient();
-    const armed = await control("faults", { method: "POST", body: JSON.stringify({ status: 503, times: 2, method: "PUT", path: "/crm/Contacts" }) });
+    const armed = await control("faults", {
+      method: "POST",
+      body: JSON.stringify({ status: 503, times: 2, method: "PUT", path: "/crm/Contacts" }),
+    });
     expect(armed.status).toBe(201);
     const created = await client.api("crm/Contacts", { method: "POST", json: { Account: EXACT_SANDBOX.defaultAccountId, LastName: "F" } });
     expect(created.status).toBe(201);

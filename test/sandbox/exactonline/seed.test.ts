@@ -23,7 +23,11 @@ describe("Exact sandbox demo seed", () => {
     expect(contacts).toHaveLength(3);
     const kari = contacts.filter((row) => row.Email === "kari.nordmann@example.com");
     expect(kari).toHaveLength(1);
-    expect(kari[0]).toMatchObject({ ID: DEMO_IDS.contacts.kariNordmann, Account: EXACT_SANDBOX.defaultAccountId, FullName: "Kari Nordmann" });
+    expect(kari[0]).toMatchObject({
+      ID: DEMO_IDS.contacts.kariNordmann,
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FullName: "Kari Nordmann",
+    });
     expect(new Set(contacts.map((row) => row.Email)).size).toBe(3);
 
     const employees = await rows(client, "payroll/Employees");
@@ -44,7 +48,11 @@ describe("Exact sandbox demo seed", () => {
     const empty = await startClient({ seed: "none" });
     clients.push(first, second, empty);
     const ids = async (client: ExactTestClient) =>
-      (await rows(client, "sync/CRM/Contacts?$filter=Timestamp gt 1&$select=ID,Timestamp,Email")).map((row) => [row.ID, row.Timestamp, row.Email]);
+      (await rows(client, "sync/CRM/Contacts?$filter=Timestamp gt 1&$select=ID,Timestamp,Email")).map((row) => [
+        row.ID,
+        row.Timestamp,
+        row.Email,
+      ]);
     expect(await ids(first)).toEqual(await ids(second));
     expect(await rows(empty, "crm/Contacts")).toEqual([]);
     expect(await rows(empty, "logistics/Items")).toEqual([]);

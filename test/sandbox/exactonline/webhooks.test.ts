@@ -69,7 +69,11 @@ describe("Exact sandbox webhooks", () => {
     const created = await subscribe(`${receiver.server.url}/hook`);
     expect(created.status).toBe(201);
     const subscription = ((await created.json()) as { d: Record<string, unknown> }).d;
-    expect(subscription).toMatchObject({ Topic: "Contacts", CallbackURL: `${receiver.server.url}/hook`, ClientID: client.sandbox.clientId });
+    expect(subscription).toMatchObject({
+      Topic: "Contacts",
+      CallbackURL: `${receiver.server.url}/hook`,
+      ClientID: client.sandbox.clientId,
+    });
     expect(receiver.received).toEqual([{ body: "", contentLength: "0" }]);
 
     const id = await createContact();
