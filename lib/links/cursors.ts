@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { keys } from "#lib/store/keys";
 
 /** Another poller or backfill moved the cursor since it was read. */
 export class CursorMovedError extends Error {
@@ -24,12 +25,8 @@ export class CursorStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private key(name: string) {
-    return { pk: `CURSOR#${name}`, sk: "CURSOR" };
-  }
-
   async read(name: string): Promise<Cursor | null> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: this.key(name), ConsistentRead: true }));
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.cursor(name), ConsistentRead: true }));
     return result.Item ? { position: Number(result.Item.position), updatedAt: String(result.Item.updatedAt) } : null;
   }
 
@@ -39,7 +36,7 @@ export class CursorStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(name), position: to, updatedAt: new Date(this.now()).toISOString() },
+          Item: { ...keys.cursor(name), position: to, updatedAt: new Date(this.now()).toISOString() },
           ...(from === null
             ? { ConditionExpression: "attribute_not_exists(pk)" }
             : {

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RecordRef } from "#lib/links/store";
-import { TTL_ATTRIBUTE } from "#lib/store/table";
+import { keys, kinds } from "#lib/store/keys";
+import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
 
 export interface Failure {
   at: string;
@@ -12,7 +13,6 @@ export interface Failure {
   receiveCount: number;
 }
 
-const PARTITION = "FAILURES";
 const RETENTION_DAYS = 7;
 
 /** The worker's recent failures, newest first, for `syncctl status`. */
@@ -29,9 +29,8 @@ export class FailureLog {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `FAILURE#${failure.correlationId}`,
-          sk: at,
-          gsi1pk: PARTITION,
+          ...keys.failure(failure.correlationId, at),
+          gsi1pk: kinds.failures,
           gsi1sk: `${at}#${failure.correlationId}`,
           ...failure,
           at,
@@ -45,9 +44,9 @@ export class FailureLog {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: "byKind",
+        IndexName: INDEX_BY_KIND.name,
         KeyConditionExpression: "gsi1pk = :kind",
-        ExpressionAttributeValues: { ":kind": PARTITION },
+        ExpressionAttributeValues: { ":kind": kinds.failures },
         ScanIndexForward: false,
         Limit: limit,
       }),

@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { AgreedValues, Side } from "#lib/flows/definition";
-import { keys, kinds } from "#lib/links/keys";
+import { keys, kinds } from "#lib/store/keys";
 import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
 
 export interface RecordRef {

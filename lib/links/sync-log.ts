@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RecordRef } from "#lib/links/store";
-import { keys } from "#lib/links/keys";
+import { keys } from "#lib/store/keys";
 import { TTL_ATTRIBUTE } from "#lib/store/table";
 
 export type DecisionKind = "created" | "linked" | "updated" | "echo" | "kept" | "unsyncable" | "unlinked" | "deleted" | "ignored";

@@ -6,7 +6,7 @@ import { sqsClient } from "#lib/aws/sqs";
 import { RateLimitedError } from "#lib/connectors/errors";
 import { createExactGovernor, type ExactCallGovernor } from "#lib/connectors/exactonline/governor";
 import { FailureLog } from "#lib/links/failures";
-import { keys } from "#lib/links/keys";
+import { KEY_PREFIXES, keys } from "#lib/store/keys";
 import type { RecordRef } from "#lib/links/store";
 import type { LoggedDecision } from "#lib/links/sync-log";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
@@ -70,7 +70,7 @@ async function queueDepth(queueUrl: string): Promise<number> {
 
 /** Every minute bucket the governor has counted so far: minute label → calls. */
 async function minuteBuckets(): Promise<Record<string, number>> {
-  const prefix = `BUDGET#exactonline#${division}#minute#`;
+  const prefix = `${KEY_PREFIXES.budget}exactonline#${division}#minute#`;
   const buckets: Record<string, number> = {};
   let startKey: Record<string, unknown> | undefined;
   do {

@@ -9,7 +9,7 @@ import { createExactConnector } from "#lib/connectors/exactonline/client";
 import type { Connector } from "#lib/connectors/types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { keys } from "#lib/links/keys";
+import { keys } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
 import { SyncLog } from "#lib/links/sync-log";
 import type { LocalStack } from "#lib/local/stack";

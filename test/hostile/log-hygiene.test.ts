@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
-import { tokenItemKey } from "#lib/connectors/exactonline/tokens";
+import { keys } from "#lib/store/keys";
 import type { LocalStack } from "#lib/local/stack";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { logger } from "#lib/telemetry/index";
@@ -218,9 +218,7 @@ describe("log hygiene", () => {
     expect(logs).toMatch(/conflicts: firstName/);
 
     // What must never appear.
-    const tokenItem = await documentClient().send(
-      new GetCommand({ TableName: stack.tableName, Key: tokenItemKey(EXACT_SANDBOX.division) }),
-    );
+    const tokenItem = await documentClient().send(new GetCommand({ TableName: stack.tableName, Key: keys.token(EXACT_SANDBOX.division) }));
     for (const name of ["accessToken", "refreshToken"])
       if (typeof tokenItem.Item?.[name] === "string") tokensSeen.add(tokenItem.Item[name]);
     expect(tokensSeen.size).toBeGreaterThanOrEqual(3);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import { LinkConflictError, LinkStore, type RecordRef } from "#lib/links/store";
 import { SyncLog } from "#lib/links/sync-log";
-import { kinds } from "#lib/links/keys";
+import { kinds } from "#lib/store/keys";
 import { createTestTable } from "../support/aws";
 
 const TYPES = { exactonline: "contact", crmoffice: "contact" };

@@ -9,7 +9,7 @@ import { parseSettings } from "#lib/config/settings";
 import type { BudgetWindowUsage } from "#lib/connectors/exactonline/governor";
 import { FLOWS } from "#lib/flows/index";
 import { FailureLog, type Failure } from "#lib/links/failures";
-import { kinds } from "#lib/links/keys";
+import { kinds } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
 
 export interface StatusReport {

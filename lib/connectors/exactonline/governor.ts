@@ -17,6 +17,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk
 import { documentClient } from "#lib/aws/dynamodb";
 import { RateLimitedError } from "#lib/connectors/errors";
 import type { ExactRateLimit, RateLimitWindow } from "#lib/connectors/exactonline/rate-limit";
+import { keys, type ItemKey } from "#lib/store/keys";
 import { TTL_ATTRIBUTE } from "#lib/store/table";
 
 export const DEFAULT_EXACT_CALLS_PER_MINUTE = 60;
@@ -79,17 +80,16 @@ export interface ExactCallGovernor {
 
 interface Bucket {
   window: BudgetWindowName;
-  key: { pk: string; sk: string };
+  key: ItemKey;
   start: number;
   end: number;
   expiresAt: number;
 }
 
 /** The key of the budget bucket of `window` that holds `at`. */
-export function budgetKey(division: number, window: BudgetWindowName, at: number): { pk: string; sk: string } {
+export function budgetKey(division: number, window: BudgetWindowName, at: number): ItemKey {
   const iso = new Date(at).toISOString();
-  const label = window === "minute" ? iso.slice(0, 16) : iso.slice(0, 10);
-  return { pk: `BUDGET#exactonline#${division}#${window}#${label}`, sk: "BUDGET" };
+  return keys.budget(division, window, window === "minute" ? iso.slice(0, 16) : iso.slice(0, 10));
 }
 
 function bucketAt(division: number, window: BudgetWindowName, at: number): Bucket {

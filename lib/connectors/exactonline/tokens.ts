@@ -15,6 +15,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { documentClient } from "#lib/aws/dynamodb";
+import { keys } from "#lib/store/keys";
 import { AuthorizationError, TransientError, classifyHttpFailure } from "../errors";
 import { exchange, parseBody, tryParseBody } from "../http";
 import { tokenErrorSchema, tokenResponseSchema } from "./schemas";
@@ -75,10 +76,6 @@ interface TokenPair {
   accessTokenExpiresAt: number;
 }
 
-export function tokenItemKey(division: number): { pk: string; sk: string } {
-  return { pk: `TOKEN#exactonline#${division}`, sk: "TOKEN" };
-}
-
 export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore {
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
   const doFetch = config.fetch ?? fetch;
@@ -87,7 +84,7 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
   const refreshNotBeforeMs = config.refreshNotBeforeMs ?? DEFAULT_REFRESH_NOT_BEFORE_MS;
   const leaseMs = config.leaseMs ?? DEFAULT_LEASE_MS;
   const leaseWaitMs = config.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
-  const key = tokenItemKey(config.division);
+  const key = keys.token(config.division);
   const workerId = randomUUID();
   const db = () => documentClient();
 

@@ -8,7 +8,8 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import { AuthorizationError, TransientError } from "#lib/connectors/errors";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
-import { createExactTokenStore, tokenItemKey } from "#lib/connectors/exactonline/tokens";
+import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";
+import { keys } from "#lib/store/keys";
 import type { ExactTokenStore } from "#lib/connectors/exactonline/tokens";
 import { authorise, startAuthorisedExact } from "../support/exact-sandbox";
 import type { AuthorisedExact } from "../support/exact-sandbox";
@@ -27,7 +28,7 @@ const countingFetch: typeof fetch = async (input, init) => {
 
 async function storedItem() {
   const { Item } = await documentClient().send(
-    new GetCommand({ TableName: exact.config().tableName, Key: tokenItemKey(exact.sandbox.division) }),
+    new GetCommand({ TableName: exact.config().tableName, Key: keys.token(exact.sandbox.division) }),
   );
   return Item as { accessToken: string; refreshToken: string; version: number; issuedAt: number; leaseOwner?: string };
 }
@@ -115,7 +116,7 @@ describe("Exact token store", () => {
     await documentClient().send(
       new UpdateCommand({
         TableName: exact.config().tableName,
-        Key: tokenItemKey(exact.sandbox.division),
+        Key: keys.token(exact.sandbox.division),
         UpdateExpression: "SET accessToken = :bogus, accessTokenExpiresAt = :later",
         ExpressionAttributeValues: { ":bogus": "revoked-token", ":later": exact.clock.now + 3_600_000 },
       }),
@@ -131,7 +132,7 @@ describe("Exact token store", () => {
     await documentClient().send(
       new UpdateCommand({
         TableName: exact.config().tableName,
-        Key: tokenItemKey(exact.sandbox.division),
+        Key: keys.token(exact.sandbox.division),
         UpdateExpression: "SET refreshToken = :unknown",
         ExpressionAttributeValues: { ":unknown": "never-issued" },
       }),

@@ -1,0 +1,70 @@
+/**
+ * The single table's key layout, every item kind in one place (the README's data model lists
+ * the same). Each kind's partition key starts with its own prefix, so a role can be limited to
+ * the kinds it may touch with `dynamodb:LeadingKeys` (serverless.yml; a test holds the two
+ * together).
+ */
+import type { RecordSystem } from "#lib/events/change-event";
+
+/** The partition-key prefix of each item kind. */
+export const KEY_PREFIXES = {
+  link: "LINK#",
+  /** A record's references (one per flow) and its unsyncable marks share the record's partition. */
+  record: "REF#",
+  pending: "PENDING#",
+  log: "LOG#",
+  cursor: "CURSOR#",
+  failure: "FAILURE#",
+  token: "TOKEN#",
+  budget: "BUDGET#",
+} as const;
+
+export type KeyKind = keyof typeof KEY_PREFIXES;
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+const recordPartition = (side: RecordSystem, type: string, id: string) => `${KEY_PREFIXES.record}${side}#${type}#${id}`;
+const logPartition = (side: RecordSystem, type: string, id: string) => `${KEY_PREFIXES.log}${side}#${type}#${id}`;
+
+export const keys = {
+  link: (flow: string, linkId: string): ItemKey => ({ pk: `${KEY_PREFIXES.link}${flow}#${linkId}`, sk: "LINK" }),
+  /** Created with `attribute_not_exists`: the guard that a record has at most one link per flow. */
+  reference: (side: RecordSystem, type: string, id: string, flow: string): ItemKey => ({
+    pk: recordPartition(side, type, id),
+    sk: `FLOW#${flow}`,
+  }),
+  unsyncable: (side: RecordSystem, type: string, id: string, flow: string): ItemKey => ({
+    pk: recordPartition(side, type, id),
+    sk: `UNSYNCABLE#${flow}`,
+  }),
+  recordPartition,
+  /** A create in flight, found by the fingerprint of the record it makes. */
+  pending: (side: RecordSystem, type: string, fingerprint: string): ItemKey => ({
+    pk: `${KEY_PREFIXES.pending}${side}#${type}#${fingerprint}`,
+    sk: "PENDING",
+  }),
+  log: (side: RecordSystem, type: string, id: string, at: string, eventId: string): ItemKey => ({
+    pk: logPartition(side, type, id),
+    sk: `${at}#${eventId}`,
+  }),
+  logPartition,
+  cursor: (name: string): ItemKey => ({ pk: `${KEY_PREFIXES.cursor}${name}`, sk: "CURSOR" }),
+  failure: (correlationId: string, at: string): ItemKey => ({ pk: `${KEY_PREFIXES.failure}${correlationId}`, sk: at }),
+  token: (division: number): ItemKey => ({ pk: `${KEY_PREFIXES.token}exactonline#${division}`, sk: "TOKEN" }),
+  /** `label`: the window's start, `yyyy-mm-ddThh:mm` for a minute, `yyyy-mm-dd` for a day. */
+  budget: (division: number, window: "minute" | "day", label: string): ItemKey => ({
+    pk: `${KEY_PREFIXES.budget}exactonline#${division}#${window}#${label}`,
+    sk: "BUDGET",
+  }),
+};
+
+/** Partitions of the `byKind` index (`gsi1pk`), for listing items of one kind. */
+export const kinds = {
+  links: (flow: string) => `LINKS#${flow}`,
+  closedLinks: (flow: string) => `CLOSED#${flow}`,
+  unsyncable: (flow: string) => `UNSYNCABLE#${flow}`,
+  failures: "FAILURES",
+};
