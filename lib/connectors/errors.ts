@@ -37,7 +37,10 @@ export class TransientError extends ConnectorError {
   override name = "TransientError";
 }
 
-/** The system refused the request as it stands (400/403/409/422, ...): retrying it unchanged will fail again. */
+/**
+ * The system refused the request as it stands (400/403/409/422, or Exact's functional 500s):
+ * retrying it unchanged will fail again.
+ */
 export class ClientRequestError extends ConnectorError {
   override name = "ClientRequestError";
 }
@@ -94,6 +97,8 @@ export interface FailureContext {
   errorText: string | undefined;
   /** A 429's wait as the system's own headers tell it (Exact's reset headers); else `Retry-After`, else a minute. */
   retryAfterMs?: number;
+  /** The system said, whatever the status, that the request itself is refused (Exact's functional 500s). */
+  refusal?: boolean;
   now?: number;
 }
 
@@ -109,6 +114,7 @@ export function classifyHttpFailure(system: SystemName, response: FailedResponse
     const waitMs = context.retryAfterMs ?? retryAfterHeaderMs(headers, context.now ?? Date.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
     return new RateLimitedError(system, waitMs, message);
   }
+  if (context.refusal) return new ClientRequestError(system, status, message);
   if (status >= 500) return new TransientError(system, status, message);
   if (status === 401) return new AuthorizationError(system, status, message);
   if (status === 404) return new RecordNotFoundError(system, status, message);

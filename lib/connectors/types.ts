@@ -17,8 +17,13 @@ export interface SystemRecord {
 
 export interface Connector {
   readonly system: SystemName;
-  /** The record as it is now, or null when the system no longer has it (404). */
+  /** The record as it is now, or null when the system no longer has it. */
   get(type: string, id: string): Promise<SystemRecord | null>;
+  /**
+   * The records of these ids that exist, by id (lower-case), in as few calls as the system
+   * allows; an id that is gone is simply absent.
+   */
+  getMany(type: string, ids: readonly string[]): Promise<Map<string, SystemRecord>>;
   /** Records whose `field` equals `value` (strings compared case-insensitively). */
   findBy(type: string, field: string, value: string): Promise<SystemRecord[]>;
   create(type: string, fields: Fields): Promise<SystemRecord>;

@@ -88,15 +88,15 @@ export function rulesTitle(flow: FlowDefinition): string {
   return `Rules: ${flow.title}`;
 }
 
-const orList = (items: string[]): string => joinList(items, "or");
-const andList = (items: string[]): string => joinList(items, "and");
-function joinList(items: string[], word: string): string {
+const orList = (items: readonly string[]): string => joinList(items, "or");
+const andList = (items: readonly string[]): string => joinList(items, "and");
+function joinList(items: readonly string[], word: string): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} ${word} ${items.at(-1)}`;
 }
 
 /** "Code and Description", "givenName or familyName", "Account and (FirstName or LastName)". */
-function requiredWording(groups: string[][]): string {
+function requiredWording(groups: readonly (readonly string[])[]): string {
   if (groups.length === 1) return orList(groups[0] ?? []);
   return andList(groups.map((group) => (group.length > 1 ? `(${orList(group)})` : orList(group))));
 }

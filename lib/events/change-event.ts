@@ -1,14 +1,14 @@
 import { z } from "zod";
+import { CRMOFFICE_TYPES } from "#lib/connectors/crmoffice/record-types";
+import { EXACT_SYNCED_TYPES } from "#lib/connectors/exactonline/record-types";
 
 /**
  * The one message on the queue, shared by every producer (webhooks, poller, backfill, replay)
  * and the worker. It says which record to look at, never what the record contains: the
  * worker always reads the current state from the record's own system.
  */
-export const RECORD_TYPES = {
-  exactonline: ["contact", "item", "employee"],
-  crmoffice: ["contact", "company"],
-} as const;
+/** The record types whose changes the sync follows, per system, as the systems declare them. */
+export const RECORD_TYPES = { exactonline: EXACT_SYNCED_TYPES, crmoffice: CRMOFFICE_TYPES } as const;
 
 const ExactRef = z.object({ system: z.literal("exactonline"), recordType: z.enum(RECORD_TYPES.exactonline) });
 const CrmOfficeRef = z.object({ system: z.literal("crmoffice"), recordType: z.enum(RECORD_TYPES.crmoffice) });

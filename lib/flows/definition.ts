@@ -1,3 +1,4 @@
+import { recordTypeFacts, type RecordTypeFacts } from "#lib/connectors/systems";
 import type { FieldValue } from "#lib/connectors/types";
 import type { RecordSystem } from "#lib/events/change-event";
 
@@ -26,19 +27,20 @@ export interface FieldRule {
   basis: string;
 }
 
-export interface FlowSide {
+/**
+ * One side of a flow: a record type of that system. Its name, whether the API can write it
+ * (Exact Employees: no) and the groups of fields a create needs (each group at least one
+ * non-empty field) come from the system's declaration (lib/connectors/systems.ts).
+ */
+export interface FlowSide extends RecordTypeFacts {
   type: string;
-  /** The record type's name in that system, as the dataflow document writes it. */
-  label: string;
-  /** False where the API cannot write this type (Exact Employees). */
-  writable: boolean;
-  /**
-   * Sets of fields that must hold a value before a record of this type can be created here:
-   * every group needs at least one non-empty field.
-   */
-  requiredToCreate: string[][];
   /** Fields a created record gets from configuration, e.g. Exact's default Account. */
   createDefaults?: Record<string, "EXACT_DEFAULT_ACCOUNT_ID">;
+}
+
+/** A flow's side: the system's record type as it declares it, plus what the flow adds. */
+export function flowSide(system: Side, type: string, extras: Pick<FlowSide, "createDefaults"> = {}): FlowSide {
+  return { type, ...recordTypeFacts(system, type), ...extras };
 }
 
 export interface FlowDefinition {

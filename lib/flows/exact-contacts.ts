@@ -1,4 +1,4 @@
-import type { FlowDefinition } from "#lib/flows/definition";
+import { flowSide, type FlowDefinition } from "#lib/flows/definition";
 
 const analogous = "analogous published mappings";
 
@@ -6,14 +6,8 @@ const analogous = "analogous published mappings";
 export const exactContactsFlow: FlowDefinition = {
   name: "contacts",
   title: "ExactOnline Contacts ⇄ CRMOffice Contacts",
-  exactonline: {
-    type: "contact",
-    label: "Contacts",
-    writable: true,
-    requiredToCreate: [["Account"], ["FirstName", "LastName"]],
-    createDefaults: { Account: "EXACT_DEFAULT_ACCOUNT_ID" },
-  },
-  crmoffice: { type: "contact", label: "Contacts", writable: true, requiredToCreate: [["givenName", "familyName"]] },
+  exactonline: flowSide("exactonline", "contact", { createDefaults: { Account: "EXACT_DEFAULT_ACCOUNT_ID" } }),
+  crmoffice: flowSide("crmoffice", "contact"),
   fields: [
     { name: "firstName", exactonline: "FirstName", crmoffice: "givenName", crmofficeType: "string", direction: "both", basis: analogous },
     { name: "lastName", exactonline: "LastName", crmoffice: "familyName", crmofficeType: "string", direction: "both", basis: analogous },

@@ -1,4 +1,4 @@
-import type { FlowDefinition } from "#lib/flows/definition";
+import { flowSide, type FlowDefinition } from "#lib/flows/definition";
 
 const analogous = "analogous published mappings";
 
@@ -10,8 +10,8 @@ const analogous = "analogous published mappings";
 export const exactEmployeesFlow: FlowDefinition = {
   name: "employees",
   title: "ExactOnline Employees → CRMOffice Contacts",
-  exactonline: { type: "employee", label: "Employees", writable: false, requiredToCreate: [] },
-  crmoffice: { type: "contact", label: "Contacts", writable: true, requiredToCreate: [["givenName", "familyName"]] },
+  exactonline: flowSide("exactonline", "employee"),
+  crmoffice: flowSide("crmoffice", "contact"),
   fields: [
     {
       name: "firstName",
@@ -33,12 +33,13 @@ export const exactEmployeesFlow: FlowDefinition = {
     },
     {
       name: "phone",
-      exactonline: "Phone",
+      // The work phone: an employee's Phone is private data (null for most users).
+      exactonline: "BusinessPhone",
       crmoffice: "directPhone",
       crmofficeType: "string",
       direction: "toCrmoffice",
       owner: "exactonline",
-      basis: analogous,
+      basis: "analogous published mappings (the work phone: Phone is private)",
     },
     {
       name: "mobile",

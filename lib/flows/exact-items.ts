@@ -1,11 +1,11 @@
-import type { FlowDefinition } from "#lib/flows/definition";
+import { flowSide, type FlowDefinition } from "#lib/flows/definition";
 
 /** Flow 2 — Exact Online Items ⇄ CRMOffice Companies (dataflows.md). */
 export const exactItemsFlow: FlowDefinition = {
   name: "items",
   title: "ExactOnline Items ⇄ CRMOffice Companies",
-  exactonline: { type: "item", label: "Items", writable: true, requiredToCreate: [["Code"], ["Description"]] },
-  crmoffice: { type: "company", label: "Companies", writable: true, requiredToCreate: [["name"]] },
+  exactonline: flowSide("exactonline", "item"),
+  crmoffice: flowSide("crmoffice", "company"),
   fields: [
     {
       name: "name",

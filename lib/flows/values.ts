@@ -62,6 +62,6 @@ export function matchKey(flow: FlowDefinition, value: FieldValue): string | null
 }
 
 /** The required groups of a side that `fields` leaves empty, for the unsyncable reason. */
-export function missingRequired(flow: FlowDefinition, side: Side, fields: Fields): string[][] {
+export function missingRequired(flow: FlowDefinition, side: Side, fields: Fields): (readonly string[])[] {
   return flow[side].requiredToCreate.filter((group) => group.every((field) => normalize(fields[field]) === null));
 }

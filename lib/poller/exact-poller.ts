@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ExactConnector } from "#lib/connectors/exactonline/client";
-import type { ExactSyncedType } from "#lib/connectors/exactonline/resources";
+import { EXACT_SYNCED_TYPES, type ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { flowsForRecord } from "#lib/flows/index";
 import type { CursorStore } from "#lib/links/cursors";
@@ -25,7 +25,7 @@ export interface PollSummary {
 }
 
 /** Exact record types some flow syncs; each has a sync API feed. */
-const POLLED_TYPES = (["employee", "contact", "item"] as const).filter((type) => flowsForRecord("exactonline", type).length > 0);
+const POLLED_TYPES = EXACT_SYNCED_TYPES.filter((type) => flowsForRecord("exactonline", type).length > 0);
 const DELETED_FEED = "sync/Deleted";
 
 const cursorName = (division: number, feed: string) => `poll#exactonline#${division}#${feed}`;

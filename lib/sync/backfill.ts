@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
 import type { SystemRecord } from "#lib/connectors/types";
 import type { ExactConnector } from "#lib/connectors/exactonline/client";
-import type { ExactSyncedType } from "#lib/connectors/exactonline/resources";
+import type { ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type FlowDefinition, type Side } from "#lib/flows/definition";
 import { FLOWS } from "#lib/flows/index";

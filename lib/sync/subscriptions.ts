@@ -1,8 +1,13 @@
 import type { CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
-import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
-import type { ExactConnector, ExactWebhookTopic } from "#lib/connectors/exactonline/client";
+import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
+import type { ExactConnector } from "#lib/connectors/exactonline/client";
+import { EXACT_RECORD_TYPES, type ExactWebhookTopic } from "#lib/connectors/exactonline/record-types";
+import { FLOWS } from "#lib/flows/index";
 
-const EXACT_TOPICS: readonly ExactWebhookTopic[] = ["Contacts", "Items"];
+/** The topics of the Exact record types some flow syncs (the others' changes would only cost reads). */
+const EXACT_TOPICS = [
+  ...new Set(FLOWS.map((flow) => EXACT_RECORD_TYPES[flow.exactonline.type as keyof typeof EXACT_RECORD_TYPES].webhookTopic)),
+].filter((topic): topic is ExactWebhookTopic => topic !== null);
 
 export interface SubscriptionResult {
   created: string[];

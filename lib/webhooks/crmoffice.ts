@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
+import { parseWebhookEvent, WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
 import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
@@ -7,8 +7,6 @@ import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib
 
 /** A delivery older or newer than this is refused, so a captured one cannot be replayed. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
-
-const EVENT_RECORD_TYPES = { contact: "contact", company: "company" } as const;
 
 export const CrmOfficeNotificationSchema = z.object({
   id: z.string().min(1).max(128),
@@ -64,15 +62,8 @@ export function crmOfficeNotificationToChangeEvent(
   notification: CrmOfficeNotification,
   ids: { eventId: string; correlationId: string; observedAt: string },
 ): ChangeEvent {
-  const [entity, verb] = notification.type.split(".") as [keyof typeof EVENT_RECORD_TYPES, string];
-  return {
-    ...ids,
-    system: "crmoffice",
-    recordType: EVENT_RECORD_TYPES[entity],
-    recordId: notification.data.id,
-    action: verb === "deleted" ? "delete" : "upsert",
-    source: "webhook",
-  };
+  const { type, action } = parseWebhookEvent(notification.type);
+  return { ...ids, system: "crmoffice", recordType: type, recordId: notification.data.id, action, source: "webhook" };
 }
 
 export function crmOfficeDeliveryParser(webhookSecret: string, now: () => number = Date.now): ParseDelivery {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EXACT_WEBHOOK_TOPICS, typeOfWebhookTopic, type ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
 import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
@@ -10,10 +11,8 @@ import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib
  */
 const ENVELOPE = /^\s*\{\s*"Content"\s*:\s*(\{[\s\S]*\})\s*,\s*"HashCode"\s*:\s*"([0-9A-Fa-f]{64})"\s*\}\s*$/;
 
-const TOPIC_RECORD_TYPES = { Contacts: "contact", Items: "item" } as const;
-
 export const ExactNotificationContentSchema = z.object({
-  Topic: z.enum(["Contacts", "Items"]),
+  Topic: z.enum(EXACT_WEBHOOK_TOPICS),
   ClientId: z.string().min(1).max(64),
   Division: z.number().int().positive(),
   Action: z.enum(["Create", "Update", "Delete"]),
@@ -49,7 +48,7 @@ export function exactNotificationToChangeEvent(
   return {
     ...ids,
     system: "exactonline",
-    recordType: TOPIC_RECORD_TYPES[content.Topic],
+    recordType: typeOfWebhookTopic(content.Topic) as ExactSyncedType,
     recordId: content.Key.toLowerCase(),
     action: content.Action === "Delete" ? "delete" : "upsert",
     source: "webhook",

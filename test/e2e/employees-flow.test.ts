@@ -35,12 +35,14 @@ const base = {
   FirstName: "Astrid",
   LastName: "Lie",
   BusinessEmail: "astrid.lie@example.com",
-  Phone: "+47 22 55 55 55",
+  BusinessPhone: "+47 22 55 55 55",
   BusinessMobile: "+47 955 55 555",
+  // The employee's private number: never the CRM's to hold.
+  Phone: "+47 900 11 222",
 };
 
 describe("Exact Employees → CRMOffice Contacts", () => {
-  it("creates a contact for a new employee, found by polling", async () => {
+  it("creates a contact for a new employee, found by polling, with the work phone and never the private one", async () => {
     await editEmployeeInExact(base);
     const contact = await eventually(contactOfEmployee, 10_000, "the employee's contact");
     expect(contact).toMatchObject({
@@ -78,7 +80,7 @@ describe("Exact Employees → CRMOffice Contacts", () => {
   });
 
   it("lets Exact win when it later changes the same field", async () => {
-    await editEmployeeInExact({ ...base, LastName: "Lie-Strand", Phone: "+47 22 99 99 99" });
+    await editEmployeeInExact({ ...base, LastName: "Lie-Strand", BusinessPhone: "+47 22 99 99 99" });
     await eventually(async () => (await contactOfEmployee())?.directPhone === "+47 22 99 99 99", 10_000, "Exact's phone");
   });
 

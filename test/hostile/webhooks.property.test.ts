@@ -20,7 +20,7 @@ import { startExactSandbox, type ExactSandbox } from "#lib/sandbox/exactonline/s
 import type { SyncContext } from "#lib/sync/processor";
 import { createRecordHandler } from "#lib/sync/worker";
 import { logger } from "#lib/telemetry/index";
-import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
+import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import { setEnv } from "../support/env";
 import { createTestQueues, createTestTable, useTestAws } from "../support/aws";
 import { authorise } from "../connectors/support/exact-sandbox";
@@ -353,8 +353,12 @@ describe("records that break their system's schema", () => {
   let crmSandbox: CrmOfficeSandbox;
   let ctx: SyncContext;
   let tableName: string;
-  /** GET answers to replace, by path: what the system "sends" for that record. */
+  /**
+   * GET answers to replace: what the system "sends" for that record. CRMOffice's by path; Exact's,
+   * read with a filtered list query, by the record's Guid in the `$filter`.
+   */
   const tampered = new Map<string, string>();
+  const exactRead = (id: string) => `exactonline:${id}`;
 
   beforeAll(async () => {
     tableName = await createTestTable();
@@ -363,7 +367,9 @@ describe("records that break their system's schema", () => {
     // The real sandboxes behind a fetch that can swap one record's answer for a broken one.
     const tamperingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      const broken = (init?.method ?? "GET") === "GET" ? tampered.get(decodeURIComponent(url.pathname)) : undefined;
+      const filteredId = /guid'([^']+)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
+      const key = filteredId && tampered.has(exactRead(filteredId)) ? exactRead(filteredId) : decodeURIComponent(url.pathname);
+      const broken = (init?.method ?? "GET") === "GET" ? tampered.get(key) : undefined;
       if (broken !== undefined) return new Response(broken, { status: 200, headers: { "content-type": "application/json" } });
       return fetch(input, init);
     }) as typeof fetch;
@@ -511,7 +517,7 @@ describe("records that break their system's schema", () => {
         Modified: "/Date(1767225600000)/",
         ...change,
       };
-      tampered.set(`/api/v1/${EXACT_SANDBOX.division}/crm/Contacts(guid'${id}')`, JSON.stringify({ d: wire }));
+      tampered.set(exactRead(id), JSON.stringify({ d: { results: [wire] } }));
       const { done } = handle(changeEvent("exactonline", "contact", id));
       await expect(done).resolves.toBeUndefined();
       const [decision] = await ctx.log.history({ side: "exactonline", type: "contact", id });
@@ -527,8 +533,11 @@ describe("records that break their system's schema", () => {
     expect(link).toMatchObject({ state: "linked" });
     const exactId = link?.ids.exactonline ?? "";
     await updateCrmContact(crmSandbox.url, made.id, { givenName: "Par", familyName: "Tner-Ny", email: "partner.breaks@example.com" });
-    const exactPath = `/api/v1/${EXACT_SANDBOX.division}/crm/Contacts(guid'${exactId}')`;
-    tampered.set(exactPath, JSON.stringify({ d: { ID: exactId, LastName: ["not", "text"], Modified: "/Date(1767225600000)/" } }));
+    const exactPath = exactRead(exactId);
+    tampered.set(
+      exactPath,
+      JSON.stringify({ d: { results: [{ ID: exactId, LastName: ["not", "text"], Modified: "/Date(1767225600000)/" }] } }),
+    );
     await expect(handle(changeEvent("crmoffice", "contact", made.id)).done).resolves.toBeUndefined();
     const history = await ctx.log.history({ side: "crmoffice", type: "contact", id: made.id });
     expect(history.at(-1)).toMatchObject({ kind: "unsyncable" });

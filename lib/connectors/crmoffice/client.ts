@@ -7,10 +7,10 @@ import type { Connector, Fields, SystemRecord } from "../types";
 import { ClientRequestError, RecordNotFoundError } from "../errors";
 import { parseBody } from "../http";
 import { toSystemRecord, toWriteBody } from "./mappers";
+import type { CrmOfficeRecordType, CrmOfficeWebhookEvent } from "./record-types";
 import { CRMOFFICE_RESOURCES } from "./resources";
-import type { CrmOfficeRecordType, CrmOfficeResource } from "./resources";
+import type { CrmOfficeResource } from "./resources";
 import { pageSchema, webhookListSchema, webhookSchema } from "./schemas";
-import type { CrmOfficeWebhookEvent } from "./schemas";
 import { createCrmOfficeTransport } from "./transport";
 
 export interface CrmOfficeConnectorConfig {
@@ -44,6 +44,8 @@ export interface CrmOfficeConnector extends Connector {
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** CRMOffice's largest page. */
 const PAGE_SIZE = 200;
+/** Reads in flight at once for `getMany`. */
+const GET_MANY_CONCURRENCY = 8;
 
 function resourceOf(type: string): CrmOfficeResource {
   const resource = CRMOFFICE_RESOURCES[type as CrmOfficeRecordType] as CrmOfficeResource | undefined;
@@ -86,6 +88,17 @@ export function createCrmOfficeConnector(config: CrmOfficeConnectorConfig): CrmO
   return {
     system: "crmoffice",
     get,
+
+    /** CRMOffice lists filter by email, orgNr and modifiedSince only: one GET per record, a few at a time. */
+    async getMany(type, ids) {
+      const found = new Map<string, SystemRecord>();
+      const unique = [...new Set(ids)];
+      for (let start = 0; start < unique.length; start += GET_MANY_CONCURRENCY) {
+        const records = await Promise.all(unique.slice(start, start + GET_MANY_CONCURRENCY).map((id) => get(type, id)));
+        for (const record of records) if (record) found.set(record.id.toLowerCase(), record);
+      }
+      return found;
+    },
 
     async findBy(type, field, value) {
       const resource = resourceOf(type);

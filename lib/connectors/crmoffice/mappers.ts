@@ -5,7 +5,7 @@
  */
 import type { Fields, FieldValue, SystemRecord } from "../types";
 import { ClientRequestError } from "../errors";
-import { READ_ONLY_FIELDS } from "./resources";
+import { CRMOFFICE_READ_ONLY_FIELDS } from "./record-types";
 import type { CrmOfficeResource } from "./resources";
 
 type Nested = { [key: string]: FieldValue | Nested | undefined };
@@ -71,7 +71,7 @@ export function toSystemRecord(resource: CrmOfficeResource, wire: { id: string; 
 export function toWriteBody(resource: CrmOfficeResource, fields: Fields): Nested {
   const writable: Fields = {};
   for (const [name, value] of Object.entries(fields)) {
-    if (READ_ONLY_FIELDS.includes(name)) continue;
+    if (CRMOFFICE_READ_ONLY_FIELDS.includes(name)) continue;
     if (!resource.fields.includes(name)) {
       throw new ClientRequestError("crmoffice", null, `crmoffice: ${resource.type} has no writable field ${name}`);
     }

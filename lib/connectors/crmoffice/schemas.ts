@@ -67,16 +67,6 @@ export const errorBodySchema = z.object({
   message: z.string().nullish(),
 });
 
-export const WEBHOOK_EVENTS = [
-  "contact.created",
-  "contact.updated",
-  "contact.deleted",
-  "company.created",
-  "company.updated",
-  "company.deleted",
-] as const;
-export type CrmOfficeWebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
 export const webhookSchema = z.object({
   id: z.string().min(1),
   url: z.string(),

@@ -8,13 +8,34 @@
 import type { z } from "zod";
 import type { Connector, Fields, SystemRecord } from "../types";
 import { ClientRequestError, RecordNotFoundError } from "../errors";
+import { fromExactDate } from "./dates";
 import { toSystemRecord, toWriteBody } from "./mappers";
-import { followPages, fromODataDate, guidLiteral, parseODataList, parseODataSingle, queryString, stringLiteral } from "./odata";
+import {
+  followPages,
+  guidLiteral,
+  keyFilter,
+  MAX_KEYS_PER_FILTER,
+  parseODataList,
+  parseODataSingle,
+  queryString,
+  stringLiteral,
+} from "./odata";
 import type { ExactCallGovernor } from "./governor";
 import type { ExactRateLimit } from "./rate-limit";
-import { EXACT_RESOURCES, EXACT_SYNCED_RESOURCES, selectedFields, typeOfDeletedEntity } from "./resources";
-import type { ExactRecordType, ExactResource, ExactSyncedType } from "./resources";
-import { DELETED_FIELDS, deletedRowSchema, meSchema, syncRowSchema, webhookSubscriptionSchema, wireRecordSchema } from "./schemas";
+import { EXACT_KEY_FIELD, EXACT_RECORD_TYPES, typeOfDeletedEntity } from "./record-types";
+import type { ExactRecordType, ExactSyncedType, ExactWebhookTopic } from "./record-types";
+import { exactResource, exactSyncedResource, selectedFields } from "./resources";
+import type { ExactResource } from "./resources";
+import {
+  createdKeySchema,
+  DELETED_FIELDS,
+  deletedRowSchema,
+  divisionSchema,
+  meSchema,
+  syncRowSchema,
+  webhookSubscriptionSchema,
+  wireRecordSchema,
+} from "./schemas";
 import { createExactTokenStore } from "./tokens";
 import type { ExactOAuthConfig, ExactTokenStore } from "./tokens";
 import { createExactTransport } from "./transport";
@@ -55,7 +76,13 @@ export interface ExactDeletedPage {
   lastTimestamp: number;
 }
 
-export type ExactWebhookTopic = "Contacts" | "Items";
+/** The authorised user and the division the tokens open (`current/Me`). */
+export interface ExactCurrentUser {
+  userId: string;
+  division: number;
+}
+
+export type { ExactWebhookTopic };
 
 export interface ExactWebhookSubscription {
   id: string;
@@ -69,8 +96,13 @@ export interface ExactConnector extends Connector {
   syncPages(type: ExactSyncedType, afterTimestamp: number): AsyncGenerator<ExactSyncPage>;
   /** Deletions after `afterTimestamp`, page by page. */
   deletedPages(afterTimestamp: number): AsyncGenerator<ExactDeletedPage>;
-  /** The division of the authorised user (`current/Me`). */
-  currentDivision(): Promise<number>;
+  /** The authorised user and their current division (`current/Me`). */
+  currentUser(): Promise<ExactCurrentUser>;
+  /**
+   * When the division was last moved to another database (`system/Divisions`), ISO UTC, or null.
+   * A move renumbers every sync Timestamp from 1, so cursors taken before it are meaningless.
+   */
+  divisionMovedAt(): Promise<string | null>;
   webhookSubscriptions: {
     list(): Promise<ExactWebhookSubscription[]>;
     /** Exact first POSTs an empty body to the callback, which must answer 2xx. */
@@ -84,9 +116,9 @@ export interface ExactConnector extends Connector {
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 function resourceOf(type: string): ExactResource {
-  const resource = EXACT_RESOURCES[type as ExactRecordType] as ExactResource | undefined;
-  if (!resource) throw new ClientRequestError("exactonline", null, `exactonline: unknown record type ${type}`);
-  return resource;
+  if (!Object.hasOwn(EXACT_RECORD_TYPES, type))
+    throw new ClientRequestError("exactonline", null, `exactonline: unknown record type ${type}`);
+  return exactResource(type as ExactRecordType);
 }
 
 function writableResourceOf(type: string): ExactResource {
@@ -95,6 +127,13 @@ function writableResourceOf(type: string): ExactResource {
     throw new ClientRequestError("exactonline", null, `exactonline: ${resource.endpoint} cannot be written through the API`);
   }
   return resource;
+}
+
+/** Splits `items` into chunks of at most `size`. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
 }
 
 export function createExactConnector(config: ExactConnectorConfig): ExactConnector {
@@ -111,52 +150,72 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
     governor: config.governor,
   });
 
-  const recordUrl = (resource: ExactResource, id: string, query = "") => `${divisionUrl}/${resource.endpoint}(${guidLiteral(id)})${query}`;
-
-  async function get(type: string, id: string): Promise<SystemRecord | null> {
-    const resource = resourceOf(type);
-    const answer = await transport.send("GET", recordUrl(resource, id, queryString({ select: selectedFields(resource) })), {
-      accept: [404],
-    });
-    if (answer.response.status === 404) return null;
-    return toSystemRecord(resource, parseODataSingle(wireRecordSchema(resource.fields), answer));
-  }
+  const recordUrl = (resource: ExactResource, id: string) => `${divisionUrl}/${resource.endpoint}(${guidLiteral(id)})`;
 
   /** The rows of every page from `firstUrl` on. */
   function pagesOf<Row extends z.ZodType>(row: Row, firstUrl: string): AsyncGenerator<z.output<Row>[]> {
     return followPages(firstUrl, async (url) => parseODataList(row, await transport.send("GET", url)));
   }
 
+  /** Every record of `resource` matching `filter`, through the list endpoint. */
+  async function list(resource: ExactResource, filter: string): Promise<SystemRecord[]> {
+    const url = `${divisionUrl}/${resource.endpoint}${queryString({ select: selectedFields(resource), filter })}`;
+    const found: SystemRecord[] = [];
+    for await (const rows of pagesOf(wireRecordSchema(resource.fields), url))
+      found.push(...rows.map((row) => toSystemRecord(resource, row)));
+    return found;
+  }
+
+  /*
+   * Records are read with a filtered list query, never by key: a by-key GET of a record that was
+   * deleted meanwhile is a 404, and more than ten 4xx answers an hour on one endpoint block the
+   * app there for an hour. A filtered list answers an empty page instead, and counts nothing.
+   */
+  async function getMany(type: string, ids: readonly string[]): Promise<Map<string, SystemRecord>> {
+    const resource = resourceOf(type);
+    const found = new Map<string, SystemRecord>();
+    for (const chunk of chunks([...new Set(ids.map((id) => id.toLowerCase()))], MAX_KEYS_PER_FILTER)) {
+      for (const record of await list(resource, keyFilter(EXACT_KEY_FIELD, chunk))) found.set(record.id, record);
+    }
+    return found;
+  }
+
+  async function get(type: string, id: string): Promise<SystemRecord | null> {
+    return (await getMany(type, [id])).get(id.toLowerCase()) ?? null;
+  }
+
   const connector: ExactConnector = {
     system: "exactonline",
     rateLimit: () => transport.rateLimit(),
     get,
+    getMany,
 
     async findBy(type, field, value) {
       const resource = resourceOf(type);
-      const kind = field === "ID" ? "guid" : resource.fields[field];
+      const kind = field === EXACT_KEY_FIELD ? "guid" : resource.fields[field];
       if (kind !== "string" && kind !== "guid") {
         throw new ClientRequestError("exactonline", null, `exactonline: cannot find ${type} records by ${field}`);
       }
       const literal = kind === "guid" ? guidLiteral(value) : stringLiteral(value);
-      const schema = wireRecordSchema(resource.fields);
-      const url = `${divisionUrl}/${resource.endpoint}${queryString({
-        select: selectedFields(resource),
-        filter: `${field} eq ${literal}`,
-      })}`;
-      const found: SystemRecord[] = [];
-      for await (const rows of pagesOf(schema, url)) {
-        found.push(...rows.map((row) => toSystemRecord(resource, row)));
-      }
-      return found;
+      return list(resource, `${field} eq ${literal}`);
     },
 
+    /*
+     * Asks for the stored record back (`Prefer: return=representation`). Without it, or should an
+     * intermediary drop the header, Exact's 201 holds nothing but the new `ID`: the record is then
+     * read once, so a thin answer never turns a create that succeeded into a failure.
+     */
     async create(type, fields: Fields) {
       const resource = writableResourceOf(type);
       const answer = await transport.send("POST", `${divisionUrl}/${resource.endpoint}`, {
         body: toWriteBody(resource, fields),
+        returnRepresentation: true,
       });
-      return toSystemRecord(resource, parseODataSingle(wireRecordSchema(resource.fields), answer));
+      const created = parseODataSingle(createdKeySchema, answer);
+      if (created.Modified) return toSystemRecord(resource, parseODataSingle(wireRecordSchema(resource.fields), answer));
+      const stored = await get(type, created.ID);
+      if (!stored) throw new RecordNotFoundError("exactonline", 404, `exactonline: the ${type} was deleted right after it was created`);
+      return stored;
     },
 
     /*
@@ -186,11 +245,12 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
     },
 
     async *syncPages(type, afterTimestamp) {
-      const resource = EXACT_SYNCED_RESOURCES[type];
+      const resource = exactSyncedResource(type);
       const schema = syncRowSchema(resource.fields);
-      const url = `${divisionUrl}/${resource.syncEndpoint}${queryString({
+      // The Int64 suffix, as Exact's own sync sample writes it: safe for any row version.
+      const url = `${divisionUrl}/${resource.syncFeed}${queryString({
         select: [...selectedFields(resource), "Timestamp"],
-        filter: `Timestamp gt ${afterTimestamp}`,
+        filter: `Timestamp gt ${afterTimestamp}L`,
       })}`;
       let lastTimestamp = afterTimestamp;
       for await (const rows of pagesOf(schema, url)) {
@@ -203,7 +263,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
     async *deletedPages(afterTimestamp) {
       const url = `${divisionUrl}/sync/Deleted${queryString({
         select: DELETED_FIELDS,
-        filter: `Timestamp gt ${afterTimestamp}`,
+        filter: `Timestamp gt ${afterTimestamp}L`,
       })}`;
       let lastTimestamp = afterTimestamp;
       for await (const rows of pagesOf(deletedRowSchema, url)) {
@@ -215,17 +275,24 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
           deletions.push({
             timestamp: row.Timestamp,
             type,
-            id: row.EntityKey,
-            deletedAt: row.DeletedDate ? fromODataDate(row.DeletedDate) : null,
+            id: row.EntityKey.toLowerCase(),
+            deletedAt: row.DeletedDate ? fromExactDate(row.DeletedDate) : null,
           });
         }
         yield { rows: deletions, lastTimestamp };
       }
     },
 
-    async currentDivision() {
-      const answer = await transport.send("GET", `${baseUrl}/api/v1/current/Me${queryString({ select: ["CurrentDivision"] })}`);
-      return parseODataSingle(meSchema, answer).CurrentDivision;
+    async currentUser() {
+      const answer = await transport.send("GET", `${baseUrl}/api/v1/current/Me${queryString({ select: ["CurrentDivision", "UserID"] })}`);
+      const me = parseODataSingle(meSchema, answer);
+      return { userId: me.UserID.toLowerCase(), division: me.CurrentDivision };
+    },
+
+    async divisionMovedAt() {
+      const url = `${divisionUrl}/system/Divisions${queryString({ select: ["Code", "DivisionMoveDate"], filter: `Code eq ${config.division}` })}`;
+      const [division] = parseODataList(divisionSchema, await transport.send("GET", url)).results;
+      return division?.DivisionMoveDate ? fromExactDate(division.DivisionMoveDate) : null;
     },
 
     webhookSubscriptions: {
@@ -240,6 +307,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
       async create({ callbackUrl, topic }) {
         const answer = await transport.send("POST", `${divisionUrl}/webhooks/WebhookSubscriptions`, {
           body: { CallbackURL: callbackUrl, Topic: topic },
+          returnRepresentation: true,
         });
         const row = parseODataSingle(webhookSubscriptionSchema, answer);
         return { id: row.ID, callbackUrl: row.CallbackURL, topic: row.Topic };

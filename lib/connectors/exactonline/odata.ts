@@ -1,26 +1,12 @@
 /**
- * OData v2 as Exact Online speaks it: `/Date(ms)/` dates, filter literals, query strings,
- * the `{"d":…}` envelopes, and `d.__next` paging.
+ * OData v2 as Exact Online speaks it: filter literals, query strings, the `{"d":…}` envelopes,
+ * and `d.__next` paging. (Dates are in dates.ts: Exact's are not UTC.)
  */
 import type { z } from "zod";
 import { ClientRequestError, UnexpectedResponseError } from "../errors";
 import { parseBody } from "../http";
 import type { HttpExchange } from "../http";
-import { ODATA_DATE_PATTERN, listEnvelopeSchema, singleEnvelopeSchema } from "./schemas";
-
-/** `/Date(1641034800000)/` → `2022-01-01T11:00:00.000Z`. */
-export function fromODataDate(text: string): string {
-  const match = ODATA_DATE_PATTERN.exec(text);
-  if (!match?.[1]) throw new RangeError("not an OData /Date(ms)/ value");
-  return new Date(Number(match[1])).toISOString();
-}
-
-/** Any ISO 8601 date or date-time → `/Date(ms)/`. */
-export function toODataDate(iso: string): string {
-  const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) throw new RangeError("not an ISO 8601 date");
-  return `/Date(${ms})/`;
-}
+import { listEnvelopeSchema, singleEnvelopeSchema } from "./schemas";
 
 /** A string literal for `$filter`: quoted, with `'` doubled. */
 export function stringLiteral(value: string): string {
@@ -38,6 +24,18 @@ export function guidLiteral(value: string): string {
   // The value may be anything a caller passed (even an email), so it stays out of the message.
   if (!isGuid(value)) throw new ClientRequestError("exactonline", null, "exactonline: a key or Guid field value is not a Guid");
   return `guid'${value}'`;
+}
+
+/**
+ * Exact refuses request URLs much over 6,000 characters and has no `$batch`, so a read of many
+ * records by key is split into filters of this many `ID eq guid'…'` terms: 80 terms encode to
+ * about 4,900 characters, which leaves room for the longest `$select` and the base URL.
+ */
+export const MAX_KEYS_PER_FILTER = 80;
+
+/** `ID eq guid'a' or ID eq guid'b' …` for one chunk of keys. */
+export function keyFilter(keyField: string, ids: readonly string[]): string {
+  return ids.map((id) => `${keyField} eq ${guidLiteral(id)}`).join(" or ");
 }
 
 export interface QueryOptions {

@@ -1,8 +1,9 @@
 /**
  * Exact's rate-limit headers, read from every response: `X-RateLimit-Limit/-Remaining/-Reset`
- * (the daily budget) and `X-RateLimit-Minutely-*` (60 a minute); resets are epoch
- * milliseconds. A 429 for the minute window carries only the minutely headers, so the latest
- * state of each window is kept separately.
+ * (the daily budget) and `X-RateLimit-Minutely-*` (60 a minute). Resets come as epoch
+ * milliseconds in most answers, but recordings show a ten-digit daily reset too (epoch
+ * seconds): a value below 10^12 is read as seconds. A 429 for the minute window carries only
+ * the minutely headers, so the latest state of each window is kept separately.
  */
 export interface RateLimitWindow {
   limit: number;
@@ -16,12 +17,15 @@ export interface ExactRateLimit {
   minutely: RateLimitWindow | null;
 }
 
+const EPOCH_MS_FLOOR = 1e12;
+
 function readWindow(headers: Headers, prefix: string): RateLimitWindow | null {
   const values = ["limit", "remaining", "reset"].map((name) => headers.get(`${prefix}-${name}`));
   if (values.some((value) => value === null || value.trim() === "")) return null;
-  const [limit, remaining, resetAt] = values.map(Number) as [number, number, number];
-  if (![limit, remaining, resetAt].every(Number.isFinite)) return null;
-  return { limit, remaining, resetAt };
+  const [limit, remaining, reset] = values.map(Number) as [number, number, number];
+  if (![limit, remaining, reset].every(Number.isFinite)) return null;
+  // 10^12 ms is September 2001; as seconds it is 33,000 years away: the two cannot be confused.
+  return { limit, remaining, resetAt: reset < EPOCH_MS_FLOOR ? reset * 1000 : reset };
 }
 
 /** The windows this response reports; null for a window it does not mention. */

@@ -4,14 +4,10 @@
  * `ID` Guid, `Modified`, sync `Timestamp`s, token fields.
  */
 import { z } from "zod";
+import { ODATA_DATE_PATTERN } from "./dates";
+import type { ExactFieldKind, ExactFieldKinds } from "./record-types";
 
-/** `/Date(1641034800000)/`: epoch milliseconds, UTC; an offset suffix (`+0100`) is informational. */
-export const ODATA_DATE_PATTERN = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 export const odataDateSchema = z.string().regex(ODATA_DATE_PATTERN, "expected /Date(ms)/");
-
-/** How a field is typed on the wire, which decides how it is read, written and filtered. */
-export type ExactFieldKind = "string" | "guid" | "date" | "boolean";
-export type ExactFieldKinds = Readonly<Record<string, ExactFieldKind>>;
 
 const KIND_SCHEMAS: Record<ExactFieldKind, z.ZodType> = {
   string: z.string(),
@@ -19,55 +15,6 @@ const KIND_SCHEMAS: Record<ExactFieldKind, z.ZodType> = {
   date: odataDateSchema,
   boolean: z.boolean(),
 };
-
-/*
- * The fields the connector reads of each resource (its `$select`), besides `ID` and
- * `Modified`. Contacts: only the main Email, Phone and Mobile, since Exact's Business*
- * twins overwrite them. Employees: only the business contact fields the sync needs, not the
- * private ones.
- */
-export const CONTACT_FIELDS = {
-  Account: "guid",
-  AccountName: "string",
-  FirstName: "string",
-  LastName: "string",
-  FullName: "string",
-  Email: "string",
-  Phone: "string",
-  Mobile: "string",
-  JobTitleDescription: "string",
-} as const satisfies ExactFieldKinds;
-
-export const ITEM_FIELDS = {
-  Code: "string",
-  Description: "string",
-  ExtraDescription: "string",
-  SearchCode: "string",
-  Notes: "string",
-  IsSalesItem: "boolean",
-  IsStockItem: "boolean",
-  StartDate: "date",
-  EndDate: "date",
-} as const satisfies ExactFieldKinds;
-
-export const EMPLOYEE_FIELDS = {
-  Code: "string",
-  FirstName: "string",
-  LastName: "string",
-  FullName: "string",
-  BusinessEmail: "string",
-  BusinessPhone: "string",
-  BusinessMobile: "string",
-  Phone: "string",
-  IsActive: "boolean",
-  StartDate: "date",
-  EndDate: "date",
-} as const satisfies ExactFieldKinds;
-
-export const ACCOUNT_FIELDS = {
-  Code: "string",
-  Name: "string",
-} as const satisfies ExactFieldKinds;
 
 /** A record as read: the key, the change time, and the selected fields (unknown ones dropped). */
 export type ExactWireRecord = { ID: string; Modified: string } & Record<string, unknown>;
@@ -92,6 +39,13 @@ export function wireRecordSchema(fields: ExactFieldKinds): z.ZodType<ExactWireRe
   return z.object({ ...fieldShape(fields), ID: z.guid(), Modified: odataDateSchema }) as z.ZodType<ExactWireRecord>;
 }
 
+/**
+ * What a POST's answer must hold at least. Without `Prefer: return=representation` Exact fills
+ * only `ID` (every other property null), and an intermediary may drop the header: a null
+ * `Modified` marks that thin answer.
+ */
+export const createdKeySchema = z.object({ ID: z.guid(), Modified: odataDateSchema.nullish() });
+
 export function syncRowSchema(fields: ExactFieldKinds): z.ZodType<ExactWireSyncRow> {
   return z.object({
     ...fieldShape(fields),
@@ -110,7 +64,10 @@ export const deletedRowSchema = z.object({
 });
 export const DELETED_FIELDS = Object.keys(deletedRowSchema.shape);
 
-export const meSchema = z.object({ CurrentDivision: z.number().int().positive() });
+export const meSchema = z.object({ CurrentDivision: z.number().int().positive(), UserID: z.guid() });
+
+/** `system/Divisions`: a division moved to another database has its sync Timestamps renumbered. */
+export const divisionSchema = z.object({ Code: z.number().int().positive(), DivisionMoveDate: odataDateSchema.nullish() });
 
 export const webhookSubscriptionSchema = z.object({
   ID: z.guid(),

@@ -16,7 +16,7 @@ import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { documentClient } from "#lib/aws/dynamodb";
 import { keys } from "#lib/store/keys";
-import { AuthorizationError, TransientError, classifyHttpFailure } from "../errors";
+import { AuthorizationError, RateLimitedError, TransientError, classifyHttpFailure } from "../errors";
 import { exchange, parseBody, tryParseBody } from "../http";
 import { tokenErrorSchema, tokenResponseSchema } from "./schemas";
 
@@ -57,6 +57,8 @@ const DEFAULT_REFRESH_NOT_BEFORE_MS = 570_000;
 const REFRESH_MARGIN_MS = 30_000;
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_LEASE_WAIT_MS = 250;
+/** After a too-early refusal: Exact allows the refresh at most half a minute later (570 s of a 600 s token). */
+const TOO_EARLY_WAIT_MS = 30_000;
 
 const tokenItemSchema = z.object({
   accessToken: z.string(),
@@ -125,9 +127,14 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
     }
     const refusal = tryParseBody(tokenErrorSchema, bodyText);
     const reason = [refusal?.error, refusal?.error_description].filter(Boolean).join(": ");
-    if (bodyText.includes("TooEarlyToRefreshTokens")) {
-      // Nothing was consumed; the same refresh succeeds once the token is old enough.
-      throw new TransientError("exactonline", response.status, `exactonline ${operation} refused the refresh as too early`);
+    // Exact names a too-early refresh only in this header; its body ("access_denied") reads like
+    // a refused grant. Nothing was consumed: the same refresh succeeds once the token is old enough.
+    if (/TooEarlyToRefreshTokens/i.test(response.headers.get("reason") ?? "")) {
+      throw new RateLimitedError(
+        "exactonline",
+        TOO_EARLY_WAIT_MS,
+        `exactonline ${operation} refused the refresh as too early (${reason || "no reason given"})`,
+      );
     }
     if (response.status === 400 || response.status === 401) {
       throw new AuthorizationError(

@@ -4,6 +4,14 @@
  * first (none is sent when it is spent), the rate-limit headers of every answer recorded and
  * told to the governor, and failures classified. Never sends the token to another origin (a
  * `__next` link pointing elsewhere is refused).
+ *
+ * A 500 is two different answers at Exact. With Exact's JSON error body it is a functional
+ * refusal about the data ("Gegeven bestaat reeds": the record exists; "Verplicht: Code": a
+ * mandatory field is empty), which no retry can change and Exact's fair-use rules say not to
+ * retry: it becomes a ClientRequestError (the record is unsyncable with Exact's text). Without
+ * that body (a load balancer's page) it is an outage: a TransientError, retried. A refusal whose
+ * text is not one of the known ones might still be a passing fault, so it gets one more try at
+ * once; the same refusal twice is the answer.
  */
 import { AuthorizationError, UnexpectedResponseError, classifyHttpFailure } from "../errors";
 import { exchange, tryParseBody } from "../http";
@@ -38,7 +46,10 @@ export interface SendOptions {
   body?: unknown;
   /** Extra statuses the caller handles itself (e.g. 404 on a read). */
   accept?: readonly number[];
-  /** Ask for the written record back on PUT (`Prefer: return=representation`). */
+  /**
+   * Ask for the written record back (`Prefer: return=representation`): without it a PUT answers
+   * 204 and a POST a record whose every property but `ID` is null.
+   */
   returnRepresentation?: boolean;
 }
 
@@ -51,6 +62,14 @@ export interface ExactTransport {
 function exactErrorText(bodyText: string): string | undefined {
   const message = tryParseBody(errorBodySchema, bodyText)?.error.message;
   return typeof message === "string" ? message : message?.value;
+}
+
+/** Refusals that are answers the first time (Dutch, Exact's default language, and English). */
+const KNOWN_FUNCTIONAL_REFUSALS = [/bestaat (al|reeds)/i, /already exists/i, /^\s*verplicht/i, /^\s*mandatory/i];
+
+/** Exact's functional refusal: HTTP 500 carrying its own error body, not an outage page. */
+function functionalRefusal(answer: HttpExchange): string | undefined {
+  return answer.response.status === 500 ? exactErrorText(answer.bodyText) : undefined;
 }
 
 export function createExactTransport(config: ExactTransportConfig): ExactTransport {
@@ -76,6 +95,22 @@ export function createExactTransport(config: ExactTransportConfig): ExactTranspo
     return answer;
   }
 
+  /** One call with a usable token; a 401 renews the token (once) and repeats the call. */
+  async function authorised(method: string, url: string, options: SendOptions): Promise<HttpExchange> {
+    const token = await config.tokens.accessToken();
+    const answer = await attempt(method, url, token, options);
+    if (answer.response.status !== 401) return answer;
+    const retried = await attempt(method, url, await config.tokens.renewAfterRejection(token), options);
+    if (retried.response.status === 401) {
+      throw new AuthorizationError(
+        "exactonline",
+        401,
+        `exactonline ${retried.operation} refused a freshly refreshed access token; a person must re-authorise the app`,
+      );
+    }
+    return retried;
+  }
+
   return {
     rateLimit: () => latest,
 
@@ -87,24 +122,17 @@ export function createExactTransport(config: ExactTransportConfig): ExactTranspo
           `exactonline: refusing to send the token to another origin (${new URL(url).origin})`,
         );
       }
-      const token = await config.tokens.accessToken();
-      let answer = await attempt(method, url, token, options);
-      if (answer.response.status === 401) {
-        const renewed = await config.tokens.renewAfterRejection(token);
-        answer = await attempt(method, url, renewed, options);
-        if (answer.response.status === 401) {
-          throw new AuthorizationError(
-            "exactonline",
-            401,
-            `exactonline ${answer.operation} refused a freshly refreshed access token; a person must re-authorise the app`,
-          );
-        }
+      let answer = await authorised(method, url, options);
+      const refusal = functionalRefusal(answer);
+      if (refusal !== undefined && !KNOWN_FUNCTIONAL_REFUSALS.some((known) => known.test(refusal))) {
+        answer = await authorised(method, url, options);
       }
       const { response, bodyText, operation } = answer;
       if (response.ok || options.accept?.includes(response.status)) return answer;
       throw classifyHttpFailure("exactonline", response, {
         operation,
         errorText: exactErrorText(bodyText),
+        refusal: functionalRefusal(answer) !== undefined,
         retryAfterMs: waitForReset(readRateLimitHeaders(response.headers), config.now()),
         now: config.now(),
       });

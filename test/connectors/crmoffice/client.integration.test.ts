@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthorizationError, ClientRequestError, RateLimitedError, TransientError } from "#lib/connectors/errors";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
 import type { CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
-import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/schemas";
+import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import type { SystemRecord } from "#lib/connectors/types";
 import { CRMOFFICE_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { startCrmOfficeSandbox } from "#lib/sandbox/crmoffice/server";

@@ -161,7 +161,7 @@ describe("Exact connector against the sandbox", () => {
   });
 
   it("reads the current division", async () => {
-    expect(await connector.currentDivision()).toBe(exact.sandbox.division);
+    expect((await connector.currentUser()).division).toBe(exact.sandbox.division);
   });
 
   it("creates, lists and deletes webhook subscriptions", async () => {
@@ -190,9 +190,9 @@ describe("Exact's own rate limit", () => {
     try {
       const limited = createExactConnector(tight.config());
       tight.clock.now += 15_000;
-      await limited.currentDivision();
-      await limited.currentDivision();
-      const error = await limited.currentDivision().catch((caught: unknown) => caught);
+      await limited.currentUser();
+      await limited.currentUser();
+      const error = await limited.currentUser().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RateLimitedError);
       const minutely = limited.rateLimit().minutely;
       expect(minutely?.remaining).toBe(0);

@@ -63,19 +63,25 @@ function connectorWith(respond: Responder, extra: Partial<ExactConnectorConfig> 
   return { connector, calls: replay.calls, renewals: tokens.renewals };
 }
 
+/** The fixture's contact as a one-row list answer, the way a filtered read gets it. */
+const contactList = { d: { results: [contactFixture.d] } };
+const exactRefusal = (text: string) => ({ error: { code: "", message: { lang: "", value: text } } });
+
 /** A contact row like the fixture's, with its own ID. */
 function contactRow(index: number) {
   return { ...contactFixture.d, ID: `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`, Email: `person${index}@example.com` };
 }
 
 describe("reading records", () => {
-  it("gets a record by Guid key with $select, JSON and the bearer token", async () => {
-    const { connector, calls } = connectorWith(() => jsonResponse(200, contactFixture));
-    const record = await connector.get("contact", CONTACT_ID);
+  it("reads a record with a filtered list query, $select, JSON and the bearer token, never by key", async () => {
+    const { connector, calls } = connectorWith(() => jsonResponse(200, contactList));
+    const record = await connector.get("contact", CONTACT_ID.toUpperCase());
     expect(record?.id).toBe(CONTACT_ID);
     expect(record?.fields.Email).toBe("kari.nordmann@example.com");
     const [call] = calls;
-    expect(call?.url.pathname).toBe(`/api/v1/${DIVISION}/crm/Contacts(guid'${CONTACT_ID}')`);
+    // A by-key GET of a record deleted meanwhile is a 404, which counts towards Exact's error block.
+    expect(call?.url.pathname).toBe(`/api/v1/${DIVISION}/crm/Contacts`);
+    expect(call?.url.searchParams.get("$filter")).toBe(`ID eq guid'${CONTACT_ID}'`);
     expect(call?.url.searchParams.get("$select")).toBe(
       "ID,Account,AccountName,FirstName,LastName,FullName,Email,Phone,Mobile,JobTitleDescription,Modified",
     );
@@ -83,9 +89,27 @@ describe("reading records", () => {
     expect(call?.headers.get("authorization")).toBe("Bearer token-1");
   });
 
-  it("answers null for a record Exact no longer has (404)", async () => {
-    const { connector } = connectorWith(() => jsonResponse(404, error404));
+  it("answers null for a record Exact no longer has: an empty page, not a 404", async () => {
+    const { connector, calls } = connectorWith((call) =>
+      call.url.pathname.includes("(guid'") ? jsonResponse(404, error404) : jsonResponse(200, { d: { results: [] } }),
+    );
     expect(await connector.get("item", CONTACT_ID)).toBeNull();
+    expect(calls.map((call) => call.url.pathname)).toEqual([`/api/v1/${DIVISION}/logistics/Items`]);
+  });
+
+  it("reads many records in one call per 80 keys", async () => {
+    const ids = Array.from({ length: 170 }, (_, index) => contactRow(index).ID);
+    const { connector, calls } = connectorWith((call) => {
+      const wanted = (call.url.searchParams.get("$filter") ?? "").match(/guid'([^']+)'/g)?.map((literal) => literal.slice(5, -1)) ?? [];
+      return jsonResponse(200, {
+        d: { results: wanted.filter((_, index) => index % 2 === 0).map((id) => ({ ...contactFixture.d, ID: id })) },
+      });
+    });
+    const found = await connector.getMany("contact", ids);
+    expect(calls).toHaveLength(3);
+    expect(calls.map((call) => (call.url.searchParams.get("$filter") ?? "").split(" or ").length)).toEqual([80, 80, 10]);
+    expect(found.size).toBe(85);
+    expect(found.get(ids[0] as string)?.id).toBe(ids[0]);
   });
 
   it("refuses a key that is not a Guid without calling", async () => {
@@ -143,7 +167,36 @@ describe("writing records", () => {
     expect(created.id).toBe(CONTACT_ID);
     expect(calls[0]?.method).toBe("POST");
     expect(calls[0]?.headers.get("content-type")).toBe("application/json");
+    expect(calls[0]?.headers.get("prefer")).toBe("return=representation");
     expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ Account: "5b1a7c2e-0d3f-4e8a-9c61-2f7b8d4e1a90", FirstName: "Kari" });
+  });
+
+  it("reads the record once when the POST's answer is thin (every property null but ID), never failing the create", async () => {
+    const thin = {
+      d: {
+        __metadata: { uri: `${BASE}/api/v1/${DIVISION}/crm/Contacts(guid'${CONTACT_ID}')` },
+        ...Object.fromEntries(
+          Object.keys(contactFixture.d)
+            .filter((key) => key !== "__metadata")
+            .map((key) => [key, null]),
+        ),
+        ID: CONTACT_ID,
+      },
+    };
+    const { connector, calls } = connectorWith((call) =>
+      call.method === "POST" ? jsonResponse(201, thin) : jsonResponse(200, contactList),
+    );
+    const created = await connector.create("contact", { Account: "5b1a7c2e-0d3f-4e8a-9c61-2f7b8d4e1a90", FirstName: "Kari" });
+    expect(created).toMatchObject({
+      id: CONTACT_ID,
+      modifiedAt: "2024-03-04T08:15:30.000Z",
+      fields: { Email: "kari.nordmann@example.com" },
+    });
+    expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toEqual([
+      `POST /api/v1/${DIVISION}/crm/Contacts`,
+      `GET /api/v1/${DIVISION}/crm/Contacts`,
+    ]);
+    expect(calls[1]?.url.searchParams.get("$filter")).toBe(`ID eq guid'${CONTACT_ID}'`);
   });
 
   it("updates with one PUT asking for the stored record back", async () => {
@@ -156,11 +209,12 @@ describe("writing records", () => {
     expect(calls[0]?.headers.get("prefer")).toBe("return=representation");
     expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ Phone: "+31 20 000 0009" });
     expect(updated.fields.Phone).toBe("+31 20 000 0009");
-    expect(updated.modifiedAt).toBe("2024-03-04T11:00:00.000Z");
+    // 11:00 on Amsterdam's clocks in March (UTC+1).
+    expect(updated.modifiedAt).toBe("2024-03-04T10:00:00.000Z");
   });
 
   it("reads the record after a PUT that answers 204 regardless", async () => {
-    const { connector, calls } = connectorWith((call) => (call.method === "PUT" ? emptyResponse(204) : jsonResponse(200, contactFixture)));
+    const { connector, calls } = connectorWith((call) => (call.method === "PUT" ? emptyResponse(204) : jsonResponse(200, contactList)));
     const updated = await connector.update("contact", CONTACT_ID, { FirstName: "Kari" });
     expect(calls.map((call) => call.method)).toEqual(["PUT", "GET"]);
     expect(updated.id).toBe(CONTACT_ID);
@@ -204,6 +258,18 @@ describe("failures", () => {
     expect(connector.rateLimit().minutely).toEqual({ limit: 60, remaining: 0, resetAt: 1709543760000 });
   });
 
+  it("reads a ten-digit reset as epoch seconds, as one of Exact's recordings sends the daily one", async () => {
+    const headers = {
+      "X-RateLimit-Limit": "5000",
+      "X-RateLimit-Remaining": "0",
+      "X-RateLimit-Reset": String(Math.floor((NOW + 3_600_000) / 1000)),
+    };
+    const { connector } = connectorWith(() => jsonResponse(429, rateLimited.body, headers));
+    const error = await connector.get("contact", CONTACT_ID).catch((caught: unknown) => caught);
+    expect((error as RateLimitedError).retryAfterMs).toBe(3_600_000);
+    expect(connector.rateLimit().daily).toEqual({ limit: 5000, remaining: 0, resetAt: NOW + 3_600_000 });
+  });
+
   it("waits until the daily reset when the day's budget is spent", async () => {
     const headers = {
       "X-RateLimit-Limit": "5000",
@@ -216,6 +282,43 @@ describe("failures", () => {
     const { connector } = connectorWith(() => jsonResponse(429, rateLimited.body, headers));
     const error = await connector.get("contact", CONTACT_ID).catch((caught: unknown) => caught);
     expect((error as RateLimitedError).retryAfterMs).toBe(3_600_000);
+  });
+
+  it("takes a 500 with Exact's error body for a refusal: a known one at once, one call", async () => {
+    const { connector, calls } = connectorWith(() => jsonResponse(500, exactRefusal("Gegeven bestaat reeds: Code")));
+    const error = await connector.create("item", { Code: "X1", Description: "X" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ClientRequestError);
+    expect(error).toMatchObject({ status: 500, message: expect.stringContaining("Gegeven bestaat reeds") });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("tries an unknown Exact-bodied 500 once more: the same refusal twice is the answer, two calls", async () => {
+    const { connector, calls } = connectorWith(() => jsonResponse(500, exactRefusal("Er is een fout opgetreden")));
+    await expect(connector.update("item", CONTACT_ID, { Description: "X" })).rejects.toMatchObject({
+      name: "ClientRequestError",
+      status: 500,
+    });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("takes the second answer when an unknown Exact-bodied 500 was passing", async () => {
+    let answers = 0;
+    const { connector, calls } = connectorWith(() =>
+      answers++ === 0 ? jsonResponse(500, exactRefusal("Tijdelijk niet beschikbaar")) : jsonResponse(200, contactList),
+    );
+    expect((await connector.get("contact", CONTACT_ID))?.id).toBe(CONTACT_ID);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("takes a 500 without Exact's error body (an outage page) for a TransientError, one call", async () => {
+    const outage = () =>
+      new Response("<html><body><h1>500 Internal Server Error</h1></body></html>", {
+        status: 500,
+        headers: { "content-type": "text/html" },
+      });
+    const { connector, calls } = connectorWith(outage);
+    await expect(connector.get("contact", CONTACT_ID)).rejects.toMatchObject({ name: "TransientError", status: 500 });
+    expect(calls).toHaveLength(1);
   });
 
   it("turns 5xx, network failures and timeouts into TransientError", async () => {
@@ -239,7 +342,7 @@ describe("failures", () => {
 
   it("renews the token once on 401 and repeats the call with the new one", async () => {
     const { connector, calls, renewals } = connectorWith((call) =>
-      call.headers.get("authorization") === "Bearer token-1" ? jsonResponse(401, error404) : jsonResponse(200, contactFixture),
+      call.headers.get("authorization") === "Bearer token-1" ? jsonResponse(401, error404) : jsonResponse(200, contactList),
     );
     expect((await connector.get("contact", CONTACT_ID))?.id).toBe(CONTACT_ID);
     expect(renewals).toEqual(["token-1"]);
@@ -260,7 +363,7 @@ describe("rate-limit state", () => {
     const { connector } = connectorWith(
       (call) =>
         call.method === "GET" && seen.length === 0
-          ? jsonResponse(200, contactFixture, rateLimitOkHeaders)
+          ? jsonResponse(200, contactList, rateLimitOkHeaders)
           : jsonResponse(429, rateLimited.body, rateLimited.headers),
       { onResponse: (info) => seen.push(info) },
     );
@@ -274,7 +377,7 @@ describe("rate-limit state", () => {
     expect(connector.rateLimit().daily?.remaining).toBe(4987);
     expect(connector.rateLimit().minutely?.remaining).toBe(0);
     expect(seen.map((info) => info.status)).toEqual([200, 429]);
-    expect(seen[0]?.operation).toBe(`GET /api/v1/${DIVISION}/crm/Contacts(guid'${CONTACT_ID}')`);
+    expect(seen[0]?.operation).toBe(`GET /api/v1/${DIVISION}/crm/Contacts`);
   });
 });
 
@@ -289,7 +392,8 @@ describe("sync API", () => {
     expect(pages.map((page) => page.lastTimestamp)).toEqual([40385120, 40391004]);
     expect(pages[1]?.rows[0]?.record).toMatchObject({ id: "9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", fields: { LastName: "Jansen" } });
     expect(calls[0]?.url.pathname).toBe(`/api/v1/${DIVISION}/sync/CRM/Contacts`);
-    expect(calls[0]?.url.searchParams.get("$filter")).toBe("Timestamp gt 1");
+    // The Int64 literal, as Exact's own sync sample writes it.
+    expect(calls[0]?.url.searchParams.get("$filter")).toBe("Timestamp gt 1L");
     expect(calls[0]?.url.searchParams.get("$select")?.split(",")).toContain("Timestamp");
   });
 
@@ -298,7 +402,7 @@ describe("sync API", () => {
     const pages = [];
     for await (const page of connector.syncPages("employee", 40391004)) pages.push(page);
     expect(calls[0]?.url.pathname).toBe(`/api/v1/${DIVISION}/sync/Payroll/Employees`);
-    expect(calls[0]?.url.searchParams.get("$filter")).toBe("Timestamp gt 40391004");
+    expect(calls[0]?.url.searchParams.get("$filter")).toBe("Timestamp gt 40391004L");
     expect(pages).toEqual([{ rows: [], lastTimestamp: 40391004 }]);
   });
 
@@ -311,7 +415,8 @@ describe("sync API", () => {
     expect(pages).toEqual([
       {
         rows: [
-          { timestamp: 40392001, type: "contact", id: "3e9f1a27-6c4b-4d8e-a0f2-7b5c9d1e3f42", deletedAt: "2024-03-05T00:53:20.000Z" },
+          // DeletedDate is Amsterdam wall-clock time too: 00:53:20 on 5 March there.
+          { timestamp: 40392001, type: "contact", id: "3e9f1a27-6c4b-4d8e-a0f2-7b5c9d1e3f42", deletedAt: "2024-03-04T23:53:20.000Z" },
           { timestamp: 40392010, type: "item", id: "7d2e9a41-3b6c-4f08-8e15-c4a9d0b2e6f3", deletedAt: null },
         ],
         lastTimestamp: 40392010,
@@ -323,7 +428,7 @@ describe("sync API", () => {
 describe("division and webhook subscriptions", () => {
   it("reads the current division from Me", async () => {
     const { connector, calls } = connectorWith(() => jsonResponse(200, meFixture));
-    expect(await connector.currentDivision()).toBe(3183061);
+    expect((await connector.currentUser()).division).toBe(3183061);
     expect(calls[0]?.url.pathname).toBe("/api/v1/current/Me");
   });
 

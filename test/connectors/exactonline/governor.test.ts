@@ -188,7 +188,7 @@ describe("Exact connector with a governor (sandbox)", () => {
           .filter(([key]) => key.includes("/api/v1/"))
           .reduce((sum, [, count]) => sum + count, 0);
 
-      await connector.currentDivision();
+      await connector.currentUser();
       expect(exact.sandbox.stats().calls["POST /api/oauth2/token"]).toBe(2);
       expect((await governor.usage()).minute.used).toBe(1);
 
@@ -197,11 +197,11 @@ describe("Exact connector with a governor (sandbox)", () => {
         headers: { Authorization: `Bearer ${await exact.tokens.accessToken()}`, Accept: "application/json" },
       });
       expect(me.status).toBe(200);
-      await connector.currentDivision();
+      await connector.currentUser();
       expect((await governor.usage()).minute.used).toBe(3);
 
       const before = apiCalls();
-      const refused = await connector.currentDivision().catch((error: unknown) => error);
+      const refused = await connector.currentUser().catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(RateLimitedError);
       expect((refused as RateLimitedError).retryAfterMs).toBe(45_000);
       expect(apiCalls()).toBe(before);
@@ -220,7 +220,7 @@ describe("Exact connector with a governor (sandbox)", () => {
       });
 
       exact.clock.now += 45_000;
-      expect(await connector.currentDivision()).toBe(exact.sandbox.division);
+      expect((await connector.currentUser()).division).toBe(exact.sandbox.division);
     } finally {
       await exact.stop();
     }

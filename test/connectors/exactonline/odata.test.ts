@@ -1,35 +1,6 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UnexpectedResponseError } from "#lib/connectors/errors";
-import { followPages, fromODataDate, guidLiteral, queryString, stringLiteral, toODataDate } from "#lib/connectors/exactonline/odata";
-
-describe("OData dates", () => {
-  it("reads /Date(ms)/ as ISO 8601 UTC", () => {
-    expect(fromODataDate("/Date(1641034800000)/")).toBe("2022-01-01T11:00:00.000Z");
-    // Before 1970 (birth dates) and with the offset suffix some OData writers add: the ms are UTC.
-    expect(fromODataDate("/Date(-86400000)/")).toBe("1969-12-31T00:00:00.000Z");
-    expect(fromODataDate("/Date(1641034800000+0100)/")).toBe("2022-01-01T11:00:00.000Z");
-  });
-
-  it("writes ISO 8601 as /Date(ms)/", () => {
-    expect(toODataDate("2022-01-01T11:00:00.000Z")).toBe("/Date(1641034800000)/");
-    expect(toODataDate("2022-01-01T12:00:00+01:00")).toBe("/Date(1641034800000)/");
-  });
-
-  it("round-trips any instant both ways", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: -2_000_000_000_000, max: 4_000_000_000_000 }), (ms) => {
-        const odata = `/Date(${ms})/`;
-        expect(toODataDate(fromODataDate(odata))).toBe(odata);
-      }),
-    );
-  });
-
-  it("refuses what is not a date", () => {
-    expect(() => fromODataDate("2022-01-01")).toThrow(RangeError);
-    expect(() => toODataDate("yesterday")).toThrow(RangeError);
-  });
-});
+import { followPages, guidLiteral, keyFilter, MAX_KEYS_PER_FILTER, queryString, stringLiteral } from "#lib/connectors/exactonline/odata";
 
 describe("filter literals", () => {
   it("quotes strings and doubles single quotes", () => {
@@ -84,5 +55,33 @@ describe("followPages", () => {
         // drain
       }
     }).rejects.toThrow(UnexpectedResponseError);
+  });
+});
+
+describe("reads by many keys", () => {
+  it("joins keys as ID eq guid'…' terms, and a full chunk with the longest $select stays under Exact's URL limit", () => {
+    const ids = Array.from({ length: MAX_KEYS_PER_FILTER }, (_, index) => `${String(index).padStart(8, "0")}-0000-4000-8000-000000000000`);
+    const filter = keyFilter("ID", ids);
+    expect(filter.split(" or ")).toHaveLength(MAX_KEYS_PER_FILTER);
+    expect(filter.startsWith("ID eq guid'00000000-0000-4000-8000-000000000000' or ID eq guid'00000001-")).toBe(true);
+    const select = [
+      "ID",
+      "Account",
+      "AccountName",
+      "FirstName",
+      "LastName",
+      "FullName",
+      "Email",
+      "Phone",
+      "Mobile",
+      "JobTitleDescription",
+      "Modified",
+    ];
+    const url = `https://start.exactonline.co.uk/api/v1/1234567/crm/Contacts${queryString({ select, filter })}`;
+    expect(url.length).toBeLessThan(6_000);
+  });
+
+  it("refuses a key that is not a Guid before any call", () => {
+    expect(() => keyFilter("ID", ["../../etc"])).toThrow(/not a Guid/);
   });
 });

@@ -123,7 +123,7 @@ describe("Exact token store", () => {
     );
     exact.clock.now += 580_000;
     const connector = createExactConnector(exact.config({ fetch: countingFetch }));
-    expect(await connector.currentDivision()).toBe(exact.sandbox.division);
+    expect((await connector.currentUser()).division).toBe(exact.sandbox.division);
     expect(refreshes).toHaveLength(1);
     expect((await storedItem()).accessToken).not.toBe("revoked-token");
   });
