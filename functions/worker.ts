@@ -15,7 +15,7 @@ const handleRecord = createRecordHandler({
   context: syncContext,
   requeue: (event, delaySeconds) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event, delaySeconds),
   recordFailure: (failure) => new FailureLog(documentClient(), settings().TABLE_NAME).record(failure),
-  maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 5),
+  maxReceiveCount: settings().MAX_RECEIVE_COUNT,
 });
 
 /**

@@ -9,7 +9,7 @@ import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CliError, UsageError } from "#lib/cli/errors";
 import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
 import { useLocalAws } from "#lib/local/infrastructure";
-import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { localProductEnvironment, type ProductEnvironment } from "#lib/local/settings";
 
 export interface CliEnvironment {
   /** For people: `local stack` or `stage prod`. */
@@ -61,19 +61,13 @@ export async function localEnvironment(overrides: LocalOverrides = {}): Promise<
   const queueUrl = overrides.queueUrl ?? (await localQueueUrl(names.queue, sqsEndpoint));
   const deadLetterQueueUrl = overrides.deadLetterQueueUrl ?? (await localQueueUrl(names.deadLetterQueue, sqsEndpoint));
   applyEnv({
-    TABLE_NAME: prefix,
-    EVENTS_QUEUE_URL: queueUrl,
-    EXACT_BASE_URL: loopback(localPort("exactonline", env)),
-    EXACT_DIVISION: String(EXACT_SANDBOX.division),
-    EXACT_CLIENT_ID: EXACT_SANDBOX.clientId,
-    EXACT_CLIENT_SECRET: EXACT_SANDBOX.clientSecret,
-    EXACT_REDIRECT_URI: EXACT_SANDBOX.redirectUri,
-    EXACT_WEBHOOK_SECRET: EXACT_SANDBOX.webhookSecret,
-    EXACT_DEFAULT_ACCOUNT_ID: EXACT_SANDBOX.defaultAccountId,
-    CRMOFFICE_BASE_URL: loopback(localPort("crmoffice", env)),
-    CRMOFFICE_CLIENT_ID: CRMOFFICE_SANDBOX.clientId,
-    CRMOFFICE_CLIENT_SECRET: CRMOFFICE_SANDBOX.clientSecret,
-    CRMOFFICE_WEBHOOK_SECRET: CRMOFFICE_SANDBOX.webhookSecret,
+    ...localProductEnvironment({
+      tableName: prefix,
+      queueUrl,
+      exactUrl: loopback(localPort("exactonline", env)),
+      crmofficeUrl: loopback(localPort("crmoffice", env)),
+    }),
+    DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
     // Secrets from the environment above, not from SSM.
     SSM_PARAMETER_PREFIX: undefined,
   });
@@ -140,10 +134,11 @@ export function stageResources(stage: string, outputs: readonly Output[]): Stage
  * same environment variables `serverless deploy` reads (with the template's defaults for the base
  * URLs), the secrets from SSM under the stage's prefix.
  */
-export function stageSettings(stage: string, resources: StageResources, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+export function stageSettings(stage: string, resources: StageResources, env: NodeJS.ProcessEnv): ProductEnvironment {
   return {
     TABLE_NAME: resources.tableName,
     EVENTS_QUEUE_URL: resources.queueUrl,
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     SSM_PARAMETER_PREFIX: ssmPrefix(stage),
     EXACT_BASE_URL: env.EXACT_BASE_URL || "https://start.exactonline.nl",
     CRMOFFICE_BASE_URL: env.CRMOFFICE_BASE_URL || "https://api.crmoffice.no",
@@ -182,7 +177,7 @@ export async function stageEnvironment(
   };
 }
 
-function applyEnv(values: Record<string, string | undefined>): void {
+function applyEnv(values: ProductEnvironment): void {
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;

@@ -6,7 +6,7 @@ import { z } from "zod";
  * cached by Powertools for five minutes) and from the environment locally. They are never
  * logged and never placed in the template's plain environment.
  */
-const SECRET_NAMES = ["EXACT_CLIENT_SECRET", "EXACT_WEBHOOK_SECRET", "CRMOFFICE_CLIENT_SECRET", "CRMOFFICE_WEBHOOK_SECRET"] as const;
+export const SECRET_NAMES = ["EXACT_CLIENT_SECRET", "EXACT_WEBHOOK_SECRET", "CRMOFFICE_CLIENT_SECRET", "CRMOFFICE_WEBHOOK_SECRET"] as const;
 
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Record<SecretName, string>;

@@ -47,9 +47,16 @@ const SettingsSchema = z.object({
    * covers: at least two HTTP timeouts.
    */
   SYNC_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  /** The queue's redrive maxReceiveCount (serverless.yml): the receive after which a failure is dead-lettered. */
+  MAX_RECEIVE_COUNT: z.coerce.number().int().positive().default(5),
+  /** The dead-letter queue (the replay function's source). */
+  DEAD_LETTER_QUEUE_URL: z.string().url().optional(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
+/** Every setting's name: the one list of them (`.env.example` and `serverless.yml` are held to it by a test). */
+export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
+export type SettingName = keyof Settings;
 
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";

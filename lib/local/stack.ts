@@ -15,13 +15,13 @@ import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/default
 import { startHttpApi } from "#lib/local/http-api";
 import { startInfrastructure, useLocalAws } from "#lib/local/infrastructure";
 import { createQueues, createTable } from "#lib/local/resources";
+import { localProductEnvironment, type ProductEnvironment } from "#lib/local/settings";
 import type { RuntimeLog } from "#lib/local/runtime-log";
 import { consoleRuntimeLog } from "#lib/local/runtime-log";
 import { createLambdaContext } from "#lib/local/lambda-context";
 import { startSchedule } from "#lib/local/scheduler";
 import { startSqsEventSource } from "#lib/local/sqs-event-source";
 import { startCrmOfficeSandbox, type CrmOfficeSandbox, type CrmOfficeSandboxOptions } from "#lib/sandbox/crmoffice/server";
-import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { startExactSandbox, type ExactSandbox, type ExactSandboxOptions } from "#lib/sandbox/exactonline/server";
 
 /**
@@ -127,23 +127,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => api.close());
 
     const env: Record<string, string> = {
-      TABLE_NAME: prefix,
-      EVENTS_QUEUE_URL: queues.queueUrl,
-      EXACT_BASE_URL: exactSandbox.url,
-      EXACT_DIVISION: String(EXACT_SANDBOX.division),
-      EXACT_CLIENT_ID: EXACT_SANDBOX.clientId,
-      EXACT_CLIENT_SECRET: EXACT_SANDBOX.clientSecret,
-      EXACT_REDIRECT_URI: EXACT_SANDBOX.redirectUri,
-      EXACT_WEBHOOK_SECRET: EXACT_SANDBOX.webhookSecret,
-      EXACT_DEFAULT_ACCOUNT_ID: options.withoutDefaultAccount ? "" : EXACT_SANDBOX.defaultAccountId,
+      ...localProductEnvironment({
+        tableName: prefix,
+        queueUrl: queues.queueUrl,
+        exactUrl: exactSandbox.url,
+        crmofficeUrl: crmofficeSandbox.url,
+        withoutDefaultAccount: options.withoutDefaultAccount,
+      }),
+      DEAD_LETTER_QUEUE_URL: queues.dlqUrl,
       // The governor spends the budget the Exact sandbox grants (its defaults are Exact's: 60 a minute, 5,000 a day).
       EXACT_CALLS_PER_MINUTE: String(options.exactSandbox?.rateLimit?.perMinute ?? 60),
       EXACT_CALLS_PER_DAY: String(options.exactSandbox?.rateLimit?.perDay ?? 5000),
-      CRMOFFICE_BASE_URL: crmofficeSandbox.url,
-      CRMOFFICE_CLIENT_ID: CRMOFFICE_SANDBOX.clientId,
-      CRMOFFICE_CLIENT_SECRET: CRMOFFICE_SANDBOX.clientSecret,
-      CRMOFFICE_WEBHOOK_SECRET: CRMOFFICE_SANDBOX.webhookSecret,
-    };
+    } satisfies ProductEnvironment;
     Object.assign(process.env, env);
     const { settings: connectorSettings, secrets, exactonline, crmoffice } = await connectorsFromEnvironment();
     await authorizeExact(exactConfig(connectorSettings, secrets));

@@ -57,6 +57,7 @@ describe("a deployed stage", () => {
     expect(stageSettings("prod", resources, { EXACT_BASE_URL: "https://start.exactonline.de" })).toEqual({
       TABLE_NAME: resources.tableName,
       EVENTS_QUEUE_URL: resources.queueUrl,
+      DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
       SSM_PARAMETER_PREFIX: "/exact-crmoffice-sync/prod",
       EXACT_BASE_URL: "https://start.exactonline.de",
       CRMOFFICE_BASE_URL: "https://api.crmoffice.no",
