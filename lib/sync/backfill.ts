@@ -8,7 +8,8 @@ import { otherSide, SIDES, type FlowDefinition, type Side } from "#lib/flows/def
 import { FLOWS } from "#lib/flows/index";
 import type { CursorStore } from "#lib/links/cursors";
 import type { DecisionKind } from "#lib/links/sync-log";
-import { RetryLaterError } from "#lib/sync/errors";
+import { RateLimitedError } from "#lib/connectors/errors";
+import { verdictOf } from "#lib/sync/error-policy";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { reportDecision } from "#lib/sync/report";
 
@@ -133,9 +134,13 @@ async function handleRecord(
       decisions.forEach(reportDecision);
       return decisions.map((decision) => decision.kind);
     } catch (error) {
-      // A create claimed by a run that was killed: its lease runs out, then this run adopts it.
-      if (!(error instanceof RetryLaterError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const verdict = verdictOf(error);
+      if (verdict.kind !== "postpone") throw error;
+      // Exact's budget comes back when its window starts over, so a backfill waits for it however
+      // long. A create claimed by a run that was killed: its lease runs out, then this run adopts it.
+      const rateLimited = error instanceof RateLimitedError;
+      if (!rateLimited && Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, rateLimited ? verdict.waitSeconds * 1000 : 1_000));
     }
   }
 }

@@ -5,8 +5,9 @@ import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, ty
 import { FLOWS, flowNamed, flowsForRecord } from "#lib/flows/index";
 import { mergeRecords } from "#lib/flows/merge";
 import { crossValue, fingerprint, matchKey, matchRule, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
-import { LinkConflictError, type Link, type LinkStore, type RecordRef } from "#lib/links/store";
+import type { Link, LinkStore, RecordRef } from "#lib/links/store";
 import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
+import { verdictOf } from "#lib/sync/error-policy";
 import { RetryLaterError, UnsyncableError } from "#lib/sync/errors";
 
 export interface SyncContext {
@@ -45,8 +46,9 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
     // The system sent the record in a shape that breaks its schema: reading it again gives the
     // same answer, so retries (and in the end a dead letter) would help nobody. It is recorded
     // as unsyncable, with the reason, until an edit repairs it and its next change is seen.
-    if (!(error instanceof UnexpectedResponseError)) throw error;
-    return recordBrokenSource(event, ref, `${error.system} sent a record that breaks its schema: ${error.message}`, ctx);
+    const verdict = error instanceof UnexpectedResponseError ? verdictOf(error) : undefined;
+    if (verdict?.kind !== "unsyncable") throw error;
+    return recordBrokenSource(event, ref, verdict.reason, ctx);
   }
   const stamp = (flow: string, outcome: Outcome): Decision => ({
     ...outcome,
@@ -130,13 +132,9 @@ async function decideWithRetries(
           : await ctx.store.findLink(flow.name, ref);
       return await decide(flow, ref, source, ctx, link);
     } catch (error) {
-      if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
-      if (error instanceof ClientRequestError)
-        return { kind: "unsyncable", reason: `${error.system} refused the request: ${error.message}` };
-      if (error instanceof UnexpectedResponseError)
-        return { kind: "unsyncable", reason: `${error.system} sent a record that breaks its schema: ${error.message}` };
-      const raced = error instanceof LinkConflictError || error instanceof RecordNotFoundError;
-      if (!raced) throw error;
+      const verdict = verdictOf(error);
+      if (verdict.kind === "unsyncable") return { kind: "unsyncable", reason: verdict.reason };
+      if (verdict.kind !== "redecide") throw error;
       if (attempt >= MAX_ATTEMPTS) throw new RetryLaterError(`${flow.name}: ${attempt} lost races in a row`, { cause: error });
     }
   }

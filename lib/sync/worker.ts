@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSRecord } from "aws-lambda";
-import { RateLimitedError } from "#lib/connectors/errors";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
 import type { Failure } from "#lib/links/failures";
-import { RetryLaterError } from "#lib/sync/errors";
+import { verdictOf } from "#lib/sync/error-policy";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { reportDecision } from "#lib/sync/report";
 import { logger, metrics } from "#lib/telemetry/index";
@@ -23,9 +22,6 @@ export interface WorkerDeps {
   /** The queue's redrive maxReceiveCount: the receive after which a failure is dead-lettered. */
   maxReceiveCount: number;
 }
-
-/** A claim held by another worker is usually released within a couple of seconds. */
-const RETRY_LATER_DELAY_SECONDS = 2;
 
 function parseEvent(record: SQSRecord): ChangeEvent {
   try {
@@ -49,13 +45,8 @@ export function createRecordHandler(deps: WorkerDeps) {
     try {
       for (const decision of await processChange(event, await deps.context())) reportDecision(decision);
     } catch (error) {
-      const waitSeconds =
-        error instanceof RateLimitedError
-          ? error.retryAfterMs / 1000
-          : error instanceof RetryLaterError
-            ? RETRY_LATER_DELAY_SECONDS
-            : undefined;
-      if (waitSeconds === undefined) {
+      const verdict = verdictOf(error);
+      if (verdict.kind !== "postpone") {
         const failure = {
           correlationId: event.correlationId,
           error: (error as Error).name,
@@ -76,6 +67,7 @@ export function createRecordHandler(deps: WorkerDeps) {
           );
         throw error;
       }
+      const { waitSeconds } = verdict;
       await deps.requeue(event, waitSeconds);
       logger.info("change postponed", { correlationId: event.correlationId, waitSeconds, reason: (error as Error).message });
       metrics.addMetric("Postponed", MetricUnit.Count, 1);
