@@ -4,6 +4,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { documentClient } from "#lib/aws/dynamodb";
 import { connectorsFromEnvironment } from "#lib/config/connectors";
+import { pollSchedule } from "#lib/config/settings";
 import { enqueueChangeEvents } from "#lib/events/queue";
 import { CursorStore } from "#lib/links/cursors";
 import { LinkStore } from "#lib/links/store";
@@ -20,10 +21,11 @@ const deps = once(async (): Promise<ExactPollerDeps> => {
     store: new LinkStore(db, config.TABLE_NAME),
     division: config.EXACT_DIVISION,
     enqueue: (events) => enqueueChangeEvents(config.EVENTS_QUEUE_URL, events),
+    schedule: pollSchedule(config),
   };
 });
 
-/** Scheduled: polls Exact's sync API (employees, and the fallback for lost webhooks). */
+/** Scheduled: reads the Exact sync API feeds that are due (employees, the fallback for lost webhooks, deletions). */
 export const handler = middy(async () => {
   const summary = await pollExact(await deps());
   const enqueued = Object.values(summary.enqueued).reduce((sum, count) => sum + count, 0);

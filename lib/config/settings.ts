@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FLOWS, flowNamed } from "#lib/flows/index";
+import type { PollSchedule } from "#lib/poller/exact-poller";
 
 /**
  * Non-secret settings, read from the environment once per process. Names are the ones in
@@ -47,6 +48,16 @@ const SettingsSchema = z.object({
    * covers: at least two HTTP timeouts.
    */
   SYNC_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * The Exact poller's intervals (minutes; fractions allowed, the local stack uses seconds). The
+   * defaults cost about 140 of Exact's 5,000 daily calls and 96 token refreshes a day when
+   * nothing changes; every interval a multiple of the employees' one, so one refresh serves each wake.
+   */
+  EXACT_POLL_EMPLOYEES_MINUTES: z.coerce.number().positive().default(15),
+  EXACT_POLL_FALLBACK_MINUTES: z.coerce.number().positive().default(60),
+  EXACT_POLL_DELETED_MINUTES: z.coerce.number().positive().default(60),
+  EXACT_DIVISION_CHECK_MINUTES: z.coerce.number().positive().default(60),
+  EXACT_POLL_MAX_BACKOFF_MINUTES: z.coerce.number().positive().default(240),
   /** The queue's redrive maxReceiveCount (serverless.yml): the receive after which a failure is dead-lettered. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().positive().default(5),
   /** The dead-letter queue (the replay function's source). */
@@ -72,6 +83,17 @@ export function parseSettings(env: NodeJS.ProcessEnv): Settings {
 }
 
 let cached: Settings | undefined;
+/** The poller's schedule from the settings. */
+export function pollSchedule(config: Settings): PollSchedule {
+  return {
+    employeesMinutes: config.EXACT_POLL_EMPLOYEES_MINUTES,
+    fallbackMinutes: config.EXACT_POLL_FALLBACK_MINUTES,
+    deletedMinutes: config.EXACT_POLL_DELETED_MINUTES,
+    divisionCheckMinutes: config.EXACT_DIVISION_CHECK_MINUTES,
+    maxBackoffMinutes: config.EXACT_POLL_MAX_BACKOFF_MINUTES,
+  };
+}
+
 export function settings(): Settings {
   cached ??= parseSettings(process.env);
   return cached;

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { keys } from "#lib/store/keys";
 
@@ -10,13 +10,28 @@ export class CursorMovedError extends Error {
 export interface Cursor {
   /** Exact's sync Timestamp (a row version), or a page number, as the cursor's owner uses it. */
   position: number;
+  /** When the position was last set: a division moved after it makes the position meaningless. */
   updatedAt: string;
+  /** A feed's last complete read (ISO), whether it moved the position or not. */
+  readAt?: string;
+  /** Epoch ms when the feed is next due. */
+  nextReadAt?: number;
+  /** Reads in a row that found nothing to sync (a feed backs off by them). */
+  emptyReads?: number;
+}
+
+/** What a completed read of a feed leaves for the next one. */
+export interface FeedRead {
+  readAt: string;
+  nextReadAt: number;
+  emptyReads: number;
 }
 
 /**
  * Positions in change feeds (Exact's sync API Timestamps, a backfill's checkpoint), keyed by
- * name, e.g. `exactonline#3183061#sync/CRM/Contacts`. A cursor only moves forward, and only
- * from the position it was read at, so two pollers cannot skip each other's rows.
+ * name, e.g. `poll#exactonline#3183061#sync/employee`. A position only moves from the position it
+ * was read at, so two pollers cannot skip each other's rows; only a division move sets it back
+ * (`restart`).
  */
 export class CursorStore {
   constructor(
@@ -27,28 +42,70 @@ export class CursorStore {
 
   async read(name: string): Promise<Cursor | null> {
     const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.cursor(name), ConsistentRead: true }));
-    return result.Item ? { position: Number(result.Item.position), updatedAt: String(result.Item.updatedAt) } : null;
+    const item = result.Item;
+    if (!item) return null;
+    return {
+      position: Number(item.position),
+      updatedAt: String(item.updatedAt),
+      ...(item.readAt !== undefined ? { readAt: String(item.readAt) } : {}),
+      ...(item.nextReadAt !== undefined ? { nextReadAt: Number(item.nextReadAt) } : {}),
+      ...(item.emptyReads !== undefined ? { emptyReads: Number(item.emptyReads) } : {}),
+    };
   }
 
   /** Moves the cursor from `from` (null: it did not exist) to `to`. */
   async advance(name: string, from: number | null, to: number): Promise<void> {
+    const now = new Date(this.now()).toISOString();
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.cursor(name), position: to, updatedAt: new Date(this.now()).toISOString() },
-          ...(from === null
-            ? { ConditionExpression: "attribute_not_exists(pk)" }
-            : {
-                ConditionExpression: "#position = :from",
-                ExpressionAttributeNames: { "#position": "position" },
-                ExpressionAttributeValues: { ":from": from },
-              }),
-        }),
-      );
+      if (from === null) {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.cursor(name), position: to, updatedAt: now },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+      } else {
+        // An update, not a put: the feed's read times stay as they are.
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.cursor(name),
+            UpdateExpression: "SET #position = :to, updatedAt = :now",
+            ConditionExpression: "#position = :from",
+            ExpressionAttributeNames: { "#position": "position" },
+            ExpressionAttributeValues: { ":from": from, ":to": to, ":now": now },
+          }),
+        );
+      }
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new CursorMovedError(`cursor ${name} moved since it was read`);
       throw error;
     }
+  }
+
+  /** Sets the position back, whatever it was: a division move renumbered the feed. */
+  async restart(name: string, position: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.cursor(name),
+        UpdateExpression: "SET #position = :position, updatedAt = :now",
+        ExpressionAttributeNames: { "#position": "position" },
+        ExpressionAttributeValues: { ":position": position, ":now": new Date(this.now()).toISOString() },
+      }),
+    );
+  }
+
+  /** Records a feed's completed read and when it is next due (the position is not touched). */
+  async recordRead(name: string, read: FeedRead): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.cursor(name),
+        UpdateExpression: "SET readAt = :readAt, nextReadAt = :nextReadAt, emptyReads = :emptyReads",
+        ExpressionAttributeValues: { ":readAt": read.readAt, ":nextReadAt": read.nextReadAt, ":emptyReads": read.emptyReads },
+      }),
+    );
   }
 }

@@ -406,6 +406,29 @@ export class LinkStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.unsyncable(ref.side, ref.type, ref.id, flow) }));
   }
 
+  /** Every open link of a flow (`linked` or `creating`; closed ones are listed apart), from the index. */
+  async listLinks(flow: string): Promise<Link[]> {
+    const links: Link[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :kind",
+          ExpressionAttributeValues: { ":kind": kinds.links(flow) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, gsi1pk: _kind, gsi1sk: _order, ...link } = item;
+        links.push(link as Link);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return links;
+  }
+
   /** Counts the items of one kind (links of a flow, unsyncable records of a flow). */
   async countKind(kind: string): Promise<number> {
     let count = 0;

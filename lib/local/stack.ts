@@ -62,6 +62,21 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Locally every feed is read on every wake of the scheduler (no back-off: a lost webhook shows
+ * within a wake or two), and the division is checked every fourth wake.
+ */
+function localPollSchedule(wakeMs: number): ProductEnvironment {
+  const minutes = String((wakeMs > 0 ? wakeMs : LOCAL_POLL_INTERVAL_MS) / 60_000);
+  return {
+    EXACT_POLL_EMPLOYEES_MINUTES: minutes,
+    EXACT_POLL_FALLBACK_MINUTES: minutes,
+    EXACT_POLL_DELETED_MINUTES: minutes,
+    EXACT_POLL_MAX_BACKOFF_MINUTES: minutes,
+    EXACT_DIVISION_CHECK_MINUTES: String(Number(minutes) * 4),
+  };
+}
+
 /** Follows the sandbox's auto-approving OAuth page, as a user's browser would, and stores the tokens. */
 async function authorizeExact(config: ExactOAuthConfig): Promise<void> {
   const tokens = createExactTokenStore(config);
@@ -138,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The governor spends the budget the Exact sandbox grants (its defaults are Exact's: 60 a minute, 5,000 a day).
       EXACT_CALLS_PER_MINUTE: String(options.exactSandbox?.rateLimit?.perMinute ?? 60),
       EXACT_CALLS_PER_DAY: String(options.exactSandbox?.rateLimit?.perDay ?? 5000),
+      ...localPollSchedule(options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS),
     } satisfies ProductEnvironment;
     Object.assign(process.env, env);
     const { settings: connectorSettings, secrets, exactonline, crmoffice } = await connectorsFromEnvironment();

@@ -32,6 +32,33 @@ export interface BackfillOptions {
   /** How long to wait for a record whose create another worker has claimed. */
   claimWaitMs?: number;
   signal?: AbortSignal;
+  /** Collects the ids each source's pages held, for `reconcileDeletions` after a full run. */
+  seen?: SeenRecords;
+}
+
+/** The ids a full read found, per system and record type. */
+export class SeenRecords {
+  private readonly ids = new Map<string, Set<string>>();
+
+  add(side: Side, type: string, ids: Iterable<string>): void {
+    const key = `${side}#${type}`;
+    const set = this.ids.get(key) ?? new Set<string>();
+    for (const id of ids) set.add(id.toLowerCase());
+    this.ids.set(key, set);
+  }
+
+  /** The ids seen of this type, or undefined when it was not read at all. */
+  of(side: Side, type: string): ReadonlySet<string> | undefined {
+    return this.ids.get(`${side}#${type}`);
+  }
+}
+
+export interface DeletionSummary {
+  /** Linked records looked for in the full read. */
+  checked: number;
+  /** Of those, gone from their system (confirmed by reading them): their flow's delete policy applied. */
+  gone: number;
+  decisions: Partial<Record<DecisionKind, number>>;
 }
 
 export interface BackfillProgress {
@@ -67,26 +94,41 @@ export async function runBackfill(
   options: BackfillOptions = {},
   onProgress: (progress: BackfillProgress) => void = () => undefined,
 ): Promise<BackfillProgress[]> {
-  const flows = options.flows ? FLOWS.filter((flow) => options.flows?.includes(flow.name)) : FLOWS;
+  const flows = chosenFlows(options.flows);
+  const sources = backfillSources(flows);
+  const divisionMovedAt = sources.some((source) => source.side === "exactonline") ? await deps.exactonline.divisionMovedAt() : null;
   const results: BackfillProgress[] = [];
-  for (const { side, type } of backfillSources(flows)) {
+  for (const { side, type } of sources) {
     const progress: BackfillProgress = { side, type, pages: 0, records: 0, decisions: {}, done: false };
     const name = checkpointName(deps.division, side, type);
-    let stored = (await deps.cursors.read(name))?.position ?? null;
-    const start = options.restart ? null : stored;
+    const checkpoint = await deps.cursors.read(name);
+    let stored = checkpoint?.position ?? null;
+    // A division move renumbered Exact's Timestamps: a checkpoint taken before it points nowhere.
+    const moved =
+      side === "exactonline" &&
+      checkpoint !== null &&
+      divisionMovedAt !== null &&
+      Date.parse(divisionMovedAt) > Date.parse(checkpoint.updatedAt);
+    const start = options.restart || moved ? null : stored;
     const pages =
       side === "exactonline"
         ? exactPages(deps.exactonline, type as ExactSyncedType, start ?? 1)
         : crmPages(deps.crmoffice, type, start ?? 0);
     for await (const page of pages) {
       options.signal?.throwIfAborted();
+      options.seen?.add(
+        side,
+        type,
+        page.records.map((record) => record.id),
+      );
       await forEachLimited(page.records, options.concurrency ?? 8, async (record) => {
         for (const decision of await handleRecord(deps.ctx, side, type, record, options.claimWaitMs ?? 35_000)) {
           progress.decisions[decision] = (progress.decisions[decision] ?? 0) + 1;
         }
       });
       if (page.position !== stored) {
-        await deps.cursors.advance(name, stored, page.position);
+        if (moved && stored !== null) await deps.cursors.restart(name, page.position);
+        else await deps.cursors.advance(name, stored, page.position);
         stored = page.position;
       }
       progress.pages += 1;
@@ -98,6 +140,54 @@ export async function runBackfill(
     results.push(progress);
   }
   return results;
+}
+
+const chosenFlows = (names: readonly string[] | undefined) => (names ? FLOWS.filter((flow) => names.includes(flow.name)) : FLOWS);
+
+/**
+ * After a full read, the other half of a full comparison: a linked record the read did not find
+ * may have been deleted while no one was told (a webhook lost, or `sync/Deleted`'s two months
+ * passed unread). Each such record is read once more to be sure (Exact: 80 a call), and each one
+ * gone goes through the worker's own delete decision: its flow's delete policy applies.
+ */
+export async function reconcileDeletions(
+  deps: BackfillDeps,
+  flowNames: readonly string[] | undefined,
+  seen: SeenRecords,
+): Promise<DeletionSummary> {
+  const summary: DeletionSummary = { checked: 0, gone: 0, decisions: {} };
+  const connectors: Record<Side, ExactConnector | CrmOfficeConnector> = { exactonline: deps.exactonline, crmoffice: deps.crmoffice };
+  for (const flow of chosenFlows(flowNames)) {
+    const links = (await deps.ctx.store.listLinks(flow.name)).filter((link) => link.state === "linked");
+    for (const side of SIDES) {
+      const type = flow[side].type;
+      if (!seen.of(side, type)) {
+        // Not one of the sources this run read: list its ids now.
+        const pages = side === "exactonline" ? exactPages(deps.exactonline, type as ExactSyncedType, 1) : crmPages(deps.crmoffice, type, 0);
+        for await (const page of pages)
+          seen.add(
+            side,
+            type,
+            page.records.map((record) => record.id),
+          );
+      }
+      const found = seen.of(side, type) ?? new Set<string>();
+      const ids = links.map((link) => link.ids[side]).filter((id): id is string => id !== undefined);
+      summary.checked += ids.length;
+      const unseen = ids.filter((id) => !found.has(id.toLowerCase()));
+      if (unseen.length === 0) continue;
+      const still = await connectors[side].getMany(type, unseen);
+      for (const id of unseen.filter((candidate) => !still.has(candidate.toLowerCase()))) {
+        summary.gone += 1;
+        const event = { ...backfillEvent(side, type, id), action: "delete" as const };
+        for (const decision of await processChange(event, deps.ctx, null)) {
+          reportDecision(decision);
+          summary.decisions[decision.kind] = (summary.decisions[decision.kind] ?? 0) + 1;
+        }
+      }
+    }
+  }
+  return summary;
 }
 
 interface Page {

@@ -35,13 +35,13 @@ const MAX_ATTEMPTS = 5;
  * and in each makes one decision (create, link, update, echo, unlink, unsyncable, ...), which
  * it records in the sync log and returns. Throws only what should be retried.
  */
-export async function processChange(event: ChangeEvent, ctx: SyncContext, knownSource?: SystemRecord): Promise<LoggedDecision[]> {
+export async function processChange(event: ChangeEvent, ctx: SyncContext, knownSource?: SystemRecord | null): Promise<LoggedDecision[]> {
   const ref: RecordRef = { side: event.system, type: event.recordType, id: event.recordId };
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
-  // A backfill has just read the record from a sync page, and passes it in to spare the call.
+  // A backfill has just read the record from a sync page (or found it gone), and passes it in to spare the call.
   let source: SystemRecord | null;
   try {
-    source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
+    source = knownSource !== undefined ? knownSource : await ctx.connectors[ref.side].get(ref.type, ref.id);
   } catch (error) {
     // The system sent the record in a shape that breaks its schema: reading it again gives the
     // same answer, so retries (and in the end a dead letter) would help nobody. It is recorded

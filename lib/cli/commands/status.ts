@@ -8,7 +8,9 @@ import { exactGovernor } from "#lib/config/connectors";
 import { parseSettings } from "#lib/config/settings";
 import type { BudgetWindowUsage } from "#lib/connectors/exactonline/governor";
 import { FLOWS } from "#lib/flows/index";
+import { CursorStore } from "#lib/links/cursors";
 import { FailureLog, type Failure } from "#lib/links/failures";
+import { DELETED_FEED, POLLED_FEEDS, pollCursorName, staleDeletionFeed } from "#lib/poller/exact-poller";
 import { kinds } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
 
@@ -25,8 +27,22 @@ export interface StatusReport {
   lastErrors: Failure[];
   /** Exact Online calls spent in this minute and today, of the budget the governor enforces. */
   exactBudget: { minute: BudgetWindowUsage; day: BudgetWindowUsage };
+  /** The Exact poller's feeds: position, last complete read, next read; absent until the first poll. */
+  exactFeeds: ExactFeedStatus[];
+  /**
+   * `sync/Deleted` was last read longer ago than Exact keeps deletions (two months): some may have
+   * been missed, and only `syncctl backfill --full` finds them. Null when it is read in time.
+   */
+  deletionsMayBeMissed: { lastReadAt: string } | null;
   environment: string;
   tableName: string;
+}
+
+export interface ExactFeedStatus {
+  feed: string;
+  position: number;
+  readAt: string | null;
+  nextReadAt: string | null;
 }
 
 const DEPTH_ATTRIBUTES = [
@@ -50,14 +66,22 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     Promise.all(FLOWS.map(async (flow) => [flow.name, await store.countKind(kind(flow.name))] as const)).then((entries) =>
       Object.fromEntries(entries),
     );
-  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget] = await Promise.all([
+  const settings = parseSettings(process.env);
+  const cursors = new CursorStore(db, environment.tableName);
+  const feedCursors = Promise.all(
+    POLLED_FEEDS.map(async (feed) => ({ feed, cursor: await cursors.read(pollCursorName(settings.EXACT_DIVISION, feed)) })),
+  );
+  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget, feeds] = await Promise.all([
     perFlow(kinds.links),
     perFlow(kinds.unsyncable),
     queueDepth(environment.queueUrl),
     queueDepth(environment.deadLetterQueueUrl),
     new FailureLog(db, environment.tableName).recent(5),
-    exactGovernor(parseSettings(process.env)).usage(),
+    exactGovernor(settings).usage(),
+    feedCursors,
   ]);
+  const deletions = feeds.find((feed) => feed.feed === DELETED_FEED)?.cursor ?? null;
+  const stale = staleDeletionFeed(deletions, Date.now());
   return {
     queueDepth: depth,
     deadLetterDepth,
@@ -66,6 +90,19 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     unsyncableByFlow,
     lastErrors,
     exactBudget: { minute: budget.minute, day: budget.day },
+    exactFeeds: feeds.flatMap(({ feed, cursor }) =>
+      cursor
+        ? [
+            {
+              feed,
+              position: cursor.position,
+              readAt: cursor.readAt ?? null,
+              nextReadAt: cursor.nextReadAt === undefined ? null : new Date(cursor.nextReadAt).toISOString(),
+            },
+          ]
+        : [],
+    ),
+    deletionsMayBeMissed: stale ? { lastReadAt: stale.readAt } : null,
     environment: environment.name,
     tableName: environment.tableName,
   };
@@ -97,6 +134,30 @@ export function formatStatus(report: StatusReport): string[] {
     ),
   );
   if (report.deadLetterDepth > 0) lines.push("  (syncctl replay --dry-run lists them; syncctl replay moves them back)");
+  if (report.exactFeeds.length > 0) {
+    lines.push(
+      "",
+      ...table(
+        [
+          ["Exact feed", "position", "last read", "next read"],
+          ...report.exactFeeds.map((feed) => [
+            feed.feed,
+            String(feed.position),
+            feed.readAt ?? "never",
+            feed.nextReadAt ?? "at the next wake",
+          ]),
+        ],
+        ["left", "right", "left", "left"],
+      ),
+    );
+  }
+  if (report.deletionsMayBeMissed) {
+    lines.push(
+      "",
+      `  WARNING: sync/Deleted was last read ${report.deletionsMayBeMissed.lastReadAt}, longer ago than Exact keeps deletions (two months):`,
+      "  some deletions may have been missed; `syncctl backfill --full` finds them and applies each flow's delete policy.",
+    );
+  }
   lines.push("", "last errors");
   if (report.lastErrors.length === 0) lines.push("  none");
   else {
