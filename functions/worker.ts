@@ -15,7 +15,7 @@ const handleRecord = createRecordHandler({
   context: syncContext,
   requeue: (event, delaySeconds) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event, delaySeconds),
   recordFailure: (failure) => new FailureLog(documentClient(), settings().TABLE_NAME).record(failure),
-  maxReceiveCount: settings().MAX_RECEIVE_COUNT,
+  maxReceiveCount: () => settings().MAX_RECEIVE_COUNT,
 });
 
 /**

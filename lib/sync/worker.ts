@@ -20,7 +20,7 @@ export interface WorkerDeps {
   /** Keeps a failure for `syncctl status`. */
   recordFailure: (failure: Omit<Failure, "at">) => Promise<void>;
   /** The queue's redrive maxReceiveCount: the receive after which a failure is dead-lettered. */
-  maxReceiveCount: number;
+  maxReceiveCount: () => number;
 }
 
 function parseEvent(record: SQSRecord): ChangeEvent {
@@ -53,7 +53,7 @@ export function createRecordHandler(deps: WorkerDeps) {
           reason: (error as Error).message,
           receiveCount,
         };
-        if (receiveCount >= deps.maxReceiveCount) {
+        if (receiveCount >= deps.maxReceiveCount()) {
           logger.error("change failed for the last time; it goes to the dead-letter queue (replay with syncctl replay)", failure);
           metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
         } else {

@@ -413,7 +413,7 @@ describe("records that break their system's schema", () => {
       context: async () => ctx,
       requeue: async (requeuedEvent) => void requeued.push(requeuedEvent),
       recordFailure: async () => undefined,
-      maxReceiveCount: 5,
+      maxReceiveCount: () => 5,
     });
     const record = {
       messageId: randomUUID(),
