@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { documentClient } from "#lib/aws/dynamodb";
-import { connectorsFromEnvironment } from "#lib/config/connectors";
+import { exactConnectorFromEnvironment } from "#lib/config/connectors";
 import { pollSchedule } from "#lib/config/settings";
 import { enqueueChangeEvents } from "#lib/events/queue";
 import { CursorStore } from "#lib/links/cursors";
@@ -13,7 +13,7 @@ import { logger, metrics } from "#lib/telemetry/index";
 import { once } from "#lib/util/once";
 
 const deps = once(async (): Promise<ExactPollerDeps> => {
-  const { settings: config, exactonline } = await connectorsFromEnvironment(process.env, { reportBudget: true });
+  const { settings: config, exactonline } = await exactConnectorFromEnvironment(process.env, { reportBudget: true });
   const db = documentClient();
   return {
     exact: exactonline,

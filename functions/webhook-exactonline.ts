@@ -2,17 +2,22 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { settings } from "#lib/config/settings";
-import { loadSecrets } from "#lib/config/secrets";
+import { FUNCTION_SECRETS, loadSecrets, SECRETS_MAX_AGE_SECONDS } from "#lib/config/secrets";
 import { enqueueChangeEvent } from "#lib/events/queue";
 import { logger, metrics } from "#lib/telemetry/index";
-import { once } from "#lib/util/once";
+import { cachedFor } from "#lib/util/cached";
 import { exactDeliveryParser } from "#lib/webhooks/exactonline";
 import { createWebhookReceiver } from "#lib/webhooks/receiver";
 
 /** POST /webhooks/exactonline */
 export const handler = middy(
   createWebhookReceiver({
-    parse: once(async () => exactDeliveryParser((await loadSecrets()).EXACT_WEBHOOK_SECRET, settings().EXACT_DIVISION)),
+    // Read again after the cache's age, so a rotated webhook secret takes effect without a deploy.
+    parse: cachedFor(SECRETS_MAX_AGE_SECONDS * 1000, async () => {
+      const secrets = await loadSecrets(FUNCTION_SECRETS.webhookExactonline);
+      const accepted = [secrets.EXACT_WEBHOOK_SECRET, secrets.EXACT_WEBHOOK_SECRET_PREVIOUS].filter((secret) => secret !== undefined);
+      return exactDeliveryParser(accepted, settings().EXACT_DIVISION);
+    }),
     enqueue: (event) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event),
   }),
 )

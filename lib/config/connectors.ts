@@ -98,25 +98,33 @@ export function crmOfficeConfig(settings: ConnectorSettings, secrets: Pick<Secre
 
 export interface EnvironmentConnectors {
   settings: Settings;
-  secrets: Secrets;
   exactonline: ExactConnector;
   crmoffice: CrmOfficeConnector;
 }
 
 /**
- * Both connectors as every part of the product builds them (worker, poller, backfill, syncctl,
- * the local stack), from the settings and secrets of `env`.
+ * Both connectors as every part of the product builds them (worker, backfill, syncctl, the local
+ * stack), from the settings of `env` and the two client secrets, and nothing more.
  */
 export async function connectorsFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
   options: ExactConfigOptions = {},
 ): Promise<EnvironmentConnectors> {
   const settings = parseSettings(env);
-  const secrets = await loadSecrets(env);
+  const secrets = await loadSecrets(["EXACT_CLIENT_SECRET", "CRMOFFICE_CLIENT_SECRET"], env);
   return {
     settings,
-    secrets,
     exactonline: createExactConnector(exactConfig(settings, secrets, options)),
     crmoffice: createCrmOfficeConnector(crmOfficeConfig(settings, secrets)),
   };
+}
+
+/** The Exact connector alone (the poller), with the one secret it needs. */
+export async function exactConnectorFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ExactConfigOptions = {},
+): Promise<{ settings: Settings; exactonline: ExactConnector }> {
+  const settings = parseSettings(env);
+  const secrets = await loadSecrets(["EXACT_CLIENT_SECRET"], env);
+  return { settings, exactonline: createExactConnector(exactConfig(settings, secrets, options)) };
 }

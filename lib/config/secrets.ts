@@ -3,22 +3,82 @@ import { z } from "zod";
 
 /**
  * Secrets come from SSM Parameter Store in AWS (SecureString under `SSM_PARAMETER_PREFIX`,
- * cached by Powertools for five minutes) and from the environment locally. They are never
+ * encrypted with the stage's own KMS key) and from the environment locally. They are never
  * logged and never placed in the template's plain environment.
+ *
+ * Each function reads only the secrets it needs (`FUNCTION_SECRETS`), and its role may read only
+ * those parameters (serverless.yml, held to this table by a test): the public webhook functions
+ * never hold the OAuth client secrets.
  */
-export const SECRET_NAMES = ["EXACT_CLIENT_SECRET", "EXACT_WEBHOOK_SECRET", "CRMOFFICE_CLIENT_SECRET", "CRMOFFICE_WEBHOOK_SECRET"] as const;
+export const SECRET_NAMES = [
+  "EXACT_CLIENT_SECRET",
+  "EXACT_WEBHOOK_SECRET",
+  "EXACT_WEBHOOK_SECRET_PREVIOUS",
+  "CRMOFFICE_CLIENT_SECRET",
+  "CRMOFFICE_WEBHOOK_SECRET",
+  "CRMOFFICE_WEBHOOK_SECRET_PREVIOUS",
+  "EXACT_OAUTH_STATE_KEY",
+] as const;
 
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Record<SecretName, string>;
 
-const SecretsSchema = z.object(
-  Object.fromEntries(SECRET_NAMES.map((name) => [name, z.string().min(1)])) as Record<SecretName, z.ZodString>,
-);
+/**
+ * Present only while a webhook secret is being rotated: the previous secret is accepted beside
+ * the current one for a window, so deliveries signed before the switch still verify.
+ */
+export const OPTIONAL_SECRETS = [
+  "EXACT_WEBHOOK_SECRET_PREVIOUS",
+  "CRMOFFICE_WEBHOOK_SECRET_PREVIOUS",
+] as const satisfies readonly SecretName[];
+export type OptionalSecretName = (typeof OPTIONAL_SECRETS)[number];
+const isOptional = (name: SecretName) => (OPTIONAL_SECRETS as readonly SecretName[]).includes(name);
 
-export async function loadSecrets(env: NodeJS.ProcessEnv = process.env): Promise<Secrets> {
+/** The secrets each deployed function reads (the keys are the functions' names in serverless.yml). */
+export const FUNCTION_SECRETS = {
+  webhookExactonline: ["EXACT_WEBHOOK_SECRET", "EXACT_WEBHOOK_SECRET_PREVIOUS"],
+  webhookCrmoffice: ["CRMOFFICE_WEBHOOK_SECRET", "CRMOFFICE_WEBHOOK_SECRET_PREVIOUS"],
+  worker: ["EXACT_CLIENT_SECRET", "CRMOFFICE_CLIENT_SECRET"],
+  poller: ["EXACT_CLIENT_SECRET"],
+  exactAuthorizationStart: ["EXACT_CLIENT_SECRET", "EXACT_OAUTH_STATE_KEY"],
+  exactAuthorizationCallback: ["EXACT_CLIENT_SECRET", "EXACT_OAUTH_STATE_KEY"],
+  health: [],
+  replay: [],
+} as const satisfies Record<string, readonly SecretName[]>;
+
+export type SecretsOf<Names extends readonly SecretName[]> = {
+  [Name in Names[number]]: Name extends (typeof OPTIONAL_SECRETS)[number] ? string | undefined : string;
+};
+
+/** How long secrets read from SSM are kept before they are read again (a rotated secret takes effect within this). */
+export const SECRETS_MAX_AGE_SECONDS = 300;
+
+const secretValue = z.string().min(1);
+
+function check<Names extends readonly SecretName[]>(names: Names, values: Record<string, string | undefined>): SecretsOf<Names> {
+  const result: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const value = values[name] === "" ? undefined : values[name];
+    if (value === undefined && isOptional(name)) continue;
+    if (!secretValue.safeParse(value).success) throw new Error(`secret ${name} is missing`);
+    result[name] = value;
+  }
+  return result as SecretsOf<Names>;
+}
+
+/** The named secrets: from SSM under `SSM_PARAMETER_PREFIX` in AWS, from the environment locally. */
+export async function loadSecrets<const Names extends readonly SecretName[]>(
+  names: Names,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SecretsOf<Names>> {
   const prefix = env.SSM_PARAMETER_PREFIX;
-  if (!prefix) return SecretsSchema.parse(env);
-  const paths = Object.fromEntries(SECRET_NAMES.map((name) => [`${prefix}/${name}`, { decrypt: true }]));
-  const values = await getParametersByName<string>(paths, { maxAge: 300, throwOnError: true });
-  return SecretsSchema.parse(Object.fromEntries(SECRET_NAMES.map((name) => [name, values[`${prefix}/${name}`]])));
+  if (!prefix) return check(names, env);
+  const paths = Object.fromEntries(names.map((name) => [`${prefix}/${name}`, { decrypt: true }]));
+  const { _errors: missing = [], ...values } = await getParametersByName<string>(paths, {
+    maxAge: SECRETS_MAX_AGE_SECONDS,
+    throwOnError: false,
+  });
+  const required = missing.filter((path) => !names.some((name) => isOptional(name) && path === `${prefix}/${name}`));
+  if (required.length > 0) throw new Error(`SSM parameters missing or unreadable: ${required.join(", ")}`);
+  return check(names, Object.fromEntries(names.map((name) => [name, values[`${prefix}/${name}`]])));
 }

@@ -58,6 +58,15 @@ const SettingsSchema = z.object({
   EXACT_POLL_DELETED_MINUTES: z.coerce.number().positive().default(60),
   EXACT_DIVISION_CHECK_MINUTES: z.coerce.number().positive().default(60),
   EXACT_POLL_MAX_BACKOFF_MINUTES: z.coerce.number().positive().default(240),
+  /**
+   * Exact's tokens are encrypted before they are stored: with the stage's KMS key in AWS (its id or
+   * ARN), or, where no KMS runs (the local stack), with this AES-256 key (base64). One is required.
+   */
+  TOKEN_KMS_KEY_ID: z.string().min(1).optional(),
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "a base64 AES-256 key")
+    .optional(),
   /** The queue's redrive maxReceiveCount (serverless.yml): the receive after which a failure is dead-lettered. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().positive().default(5),
   /** The dead-letter queue (the replay function's source). */

@@ -3,7 +3,7 @@
  * development credentials), for the local stack and for syncctl pointed at it: one list, typed
  * by the settings' and secrets' own names, so a misspelt or forgotten name fails the type check.
  */
-import type { SecretName } from "#lib/config/secrets";
+import type { OptionalSecretName, SecretName } from "#lib/config/secrets";
 import type { SettingName } from "#lib/config/settings";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 
@@ -18,7 +18,14 @@ export interface LocalParts {
   withoutDefaultAccount?: boolean;
 }
 
-export function localProductEnvironment(parts: LocalParts): ProductEnvironment & Record<SecretName, string> {
+/** Development keys of the local stack: they protect nothing but a stack on one machine. */
+export const LOCAL_KEYS = {
+  oauthStateKey: "local-stack-oauth-state-key",
+  /** AES-256 key (base64) that stands in for the stage's KMS key: the Exact tokens are encrypted at rest locally too. */
+  tokenEncryptionKey: "bG9jYWwtc3RhY2stdG9rZW4ta2V5LW5vdC1hLXNlY3I=",
+} as const;
+
+export function localProductEnvironment(parts: LocalParts): ProductEnvironment & Record<Exclude<SecretName, OptionalSecretName>, string> {
   return {
     TABLE_NAME: parts.tableName,
     EVENTS_QUEUE_URL: parts.queueUrl,
@@ -33,5 +40,7 @@ export function localProductEnvironment(parts: LocalParts): ProductEnvironment &
     CRMOFFICE_CLIENT_ID: CRMOFFICE_SANDBOX.clientId,
     CRMOFFICE_CLIENT_SECRET: CRMOFFICE_SANDBOX.clientSecret,
     CRMOFFICE_WEBHOOK_SECRET: CRMOFFICE_SANDBOX.webhookSecret,
+    EXACT_OAUTH_STATE_KEY: LOCAL_KEYS.oauthStateKey,
+    TOKEN_ENCRYPTION_KEY: LOCAL_KEYS.tokenEncryptionKey,
   };
 }

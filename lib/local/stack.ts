@@ -8,6 +8,7 @@ import { handler as poller } from "#functions/poller";
 import { handler as worker } from "#functions/worker";
 import { createExactTokenStore, type ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
 import { connectorsFromEnvironment, exactConfig } from "#lib/config/connectors";
+import { loadSecrets } from "#lib/config/secrets";
 import { runBackfill } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
 import { subscribeWebhooks } from "#lib/sync/subscriptions";
@@ -156,7 +157,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...localPollSchedule(options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS),
     } satisfies ProductEnvironment;
     Object.assign(process.env, env);
-    const { settings: connectorSettings, secrets, exactonline, crmoffice } = await connectorsFromEnvironment();
+    const { settings: connectorSettings, exactonline, crmoffice } = await connectorsFromEnvironment();
+    const secrets = await loadSecrets(["EXACT_CLIENT_SECRET", "CRMOFFICE_WEBHOOK_SECRET"]);
     await authorizeExact(exactConfig(connectorSettings, secrets));
 
     const workerSource = startSqsEventSource({

@@ -17,6 +17,12 @@ export const KEY_PREFIXES = {
   failure: "FAILURE#",
   token: "TOKEN#",
   budget: "BUDGET#",
+  /** A webhook delivery already taken (its HashCode or event id): a replayed copy enqueues nothing. */
+  delivery: "DELIVERY#",
+  /** A one-time link an operator was given to connect Exact (`syncctl connect exactonline`). */
+  ticket: "TICKET#",
+  /** An OAuth `state` issued to the browser that followed a ticket, single-use. */
+  oauthState: "OAUTHSTATE#",
 } as const;
 
 export type KeyKind = keyof typeof KEY_PREFIXES;
@@ -54,6 +60,13 @@ export const keys = {
   cursor: (name: string): ItemKey => ({ pk: `${KEY_PREFIXES.cursor}${name}`, sk: "CURSOR" }),
   failure: (correlationId: string, at: string): ItemKey => ({ pk: `${KEY_PREFIXES.failure}${correlationId}`, sk: at }),
   token: (division: number): ItemKey => ({ pk: `${KEY_PREFIXES.token}exactonline#${division}`, sk: "TOKEN" }),
+  delivery: (system: RecordSystem, deliveryId: string): ItemKey => ({
+    pk: `${KEY_PREFIXES.delivery}${system}#${deliveryId}`,
+    sk: "DELIVERY",
+  }),
+  /** Keyed by the ticket's hash: the table never holds a usable ticket. */
+  ticket: (ticketHash: string): ItemKey => ({ pk: `${KEY_PREFIXES.ticket}${ticketHash}`, sk: "TICKET" }),
+  oauthState: (state: string): ItemKey => ({ pk: `${KEY_PREFIXES.oauthState}${state}`, sk: "STATE" }),
   /** `label`: the window's start, `yyyy-mm-ddThh:mm` for a minute, `yyyy-mm-dd` for a day. */
   budget: (division: number, window: "minute" | "day", label: string): ItemKey => ({
     pk: `${KEY_PREFIXES.budget}exactonline#${division}#${window}#${label}`,

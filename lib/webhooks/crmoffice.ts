@@ -31,10 +31,11 @@ function parseSignatureHeader(header: string): { timestamp: number; signatures: 
   return { timestamp, signatures };
 }
 
+/** `webhookSecrets`: the current secret, and while it is being rotated the previous one too. */
 export function verifyCrmOfficeNotification(
   rawBody: string,
   signatureHeader: string | undefined,
-  webhookSecret: string,
+  webhookSecrets: readonly string[],
   nowMs: number = Date.now(),
 ): CrmOfficeNotification {
   if (!signatureHeader) throw new WebhookSignatureError("missing CRMOffice-Signature header");
@@ -42,9 +43,12 @@ export function verifyCrmOfficeNotification(
   if (Math.abs(nowMs / 1000 - timestamp) > SIGNATURE_TOLERANCE_SECONDS) {
     throw new WebhookSignatureError("signature timestamp outside the 5-minute window");
   }
-  const expected = hmacSha256Hex(webhookSecret, `${timestamp}.${rawBody}`);
-  // Every candidate is compared, so the time taken does not tell which one failed.
-  const matches = signatures.map((signature) => hexDigestsEqual(expected, signature));
+  const signed = `${timestamp}.${rawBody}`;
+  // Every candidate against every secret, so the time taken does not tell which one failed.
+  const matches = webhookSecrets.flatMap((secret) => {
+    const expected = hmacSha256Hex(secret, signed);
+    return signatures.map((signature) => hexDigestsEqual(expected, signature));
+  });
   if (!matches.includes(true)) throw new WebhookSignatureError("signature does not match");
 
   let body: unknown;
@@ -66,9 +70,9 @@ export function crmOfficeNotificationToChangeEvent(
   return { ...ids, system: "crmoffice", recordType: type, recordId: notification.data.id, action, source: "webhook" };
 }
 
-export function crmOfficeDeliveryParser(webhookSecret: string, now: () => number = Date.now): ParseDelivery {
+export function crmOfficeDeliveryParser(webhookSecrets: readonly string[], now: () => number = Date.now): ParseDelivery {
   return (rawBody, headers, ids) => {
-    const notification = verifyCrmOfficeNotification(rawBody, headers["crmoffice-signature"], webhookSecret, now());
+    const notification = verifyCrmOfficeNotification(rawBody, headers["crmoffice-signature"], webhookSecrets, now());
     return crmOfficeNotificationToChangeEvent(notification, { ...ids, eventId: `crmoffice-${notification.id}` });
   };
 }

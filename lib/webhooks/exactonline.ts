@@ -22,14 +22,17 @@ export const ExactNotificationContentSchema = z.object({
 });
 export type ExactNotificationContent = z.infer<typeof ExactNotificationContentSchema>;
 
-/** Returns the verified notification content; throws a signature or payload error. */
-export function verifyExactNotification(rawBody: string, webhookSecret: string): ExactNotificationContent {
+/**
+ * Returns the verified notification content; throws a signature or payload error. `webhookSecrets`
+ * is the current secret, and while it is being rotated the previous one too.
+ */
+export function verifyExactNotification(rawBody: string, webhookSecrets: readonly string[]): ExactNotificationContent {
   const envelope = ENVELOPE.exec(rawBody);
   if (!envelope) throw new WebhookSignatureError("body is not a signed Exact notification");
   const [, contentText = "", hashCode = ""] = envelope;
-  if (!hexDigestsEqual(hmacSha256Hex(webhookSecret, contentText), hashCode)) {
-    throw new WebhookSignatureError("HashCode does not match");
-  }
+  // Every secret is tried, so the time taken does not tell which one matched.
+  const matches = webhookSecrets.map((secret) => hexDigestsEqual(hmacSha256Hex(secret, contentText), hashCode));
+  if (!matches.includes(true)) throw new WebhookSignatureError("HashCode does not match");
   let content: unknown;
   try {
     content = JSON.parse(contentText);
@@ -56,10 +59,10 @@ export function exactNotificationToChangeEvent(
 }
 
 /** Exact's rules for one delivery: an empty body is the subscription's validation call. */
-export function exactDeliveryParser(webhookSecret: string, division: number): ParseDelivery {
+export function exactDeliveryParser(webhookSecrets: readonly string[], division: number): ParseDelivery {
   return (rawBody, _headers, ids) => {
     if (rawBody.trim() === "") return null;
-    const content = verifyExactNotification(rawBody, webhookSecret);
+    const content = verifyExactNotification(rawBody, webhookSecrets);
     if (content.Division !== division) throw new WebhookPayloadError("notification for another division");
     return exactNotificationToChangeEvent(content, ids);
   };

@@ -170,7 +170,7 @@ describe("concurrent edits and deliveries", () => {
     /** The worker's context, but its `target` connector's create "kills the process" right after the record is made. */
     async function dyingContext(target: "exactonline" | "crmoffice", leaseMs: number): Promise<SyncContext> {
       const settings = parseSettings(process.env);
-      const secrets = await loadSecrets(process.env);
+      const secrets = await loadSecrets(["EXACT_CLIENT_SECRET", "CRMOFFICE_CLIENT_SECRET"], process.env);
       const connectors: Record<"exactonline" | "crmoffice", Connector> = {
         exactonline: createExactConnector(exactConfig(settings, secrets)),
         crmoffice: createCrmOfficeConnector(crmOfficeConfig(settings, secrets)),

@@ -23,36 +23,41 @@ const atCrmT = CRM_T * 1000;
 
 describe("Exact Online HashCode", () => {
   it("accepts the independently computed signature over the raw Content text", () => {
-    const content = verifyExactNotification(exactBody(), EXACT_SECRET);
+    const content = verifyExactNotification(exactBody(), [EXACT_SECRET]);
     expect(content).toMatchObject({ Topic: "Contacts", Action: "Update", Key: "0b6f1c2a-3d4e-4f50-8a61-7b8c9d0e1f23", Division: 3183061 });
   });
 
   it("accepts the hash in lower case too, and whitespace around the envelope", () => {
     expect(() =>
-      verifyExactNotification(` { "Content" : ${EXACT_CONTENT} , "HashCode" : "${EXACT_HASH.toLowerCase()}" } `, EXACT_SECRET),
+      verifyExactNotification(` { "Content" : ${EXACT_CONTENT} , "HashCode" : "${EXACT_HASH.toLowerCase()}" } `, [EXACT_SECRET]),
     ).not.toThrow();
   });
 
   it("refuses a re-serialised Content: the signature is over the bytes as sent", () => {
     const reserialised = JSON.stringify(JSON.parse(EXACT_CONTENT));
     expect(reserialised).not.toBe(EXACT_CONTENT);
-    expect(() => verifyExactNotification(exactBody(reserialised), EXACT_SECRET)).toThrow(WebhookSignatureError);
+    expect(() => verifyExactNotification(exactBody(reserialised), [EXACT_SECRET])).toThrow(WebhookSignatureError);
   });
 
   it("refuses a wrong secret, a changed body, a missing or malformed HashCode", () => {
-    expect(() => verifyExactNotification(exactBody(), "other-secret")).toThrow(WebhookSignatureError);
-    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT.replace("Update", "Delete")), EXACT_SECRET)).toThrow(
+    expect(() => verifyExactNotification(exactBody(), ["other-secret"])).toThrow(WebhookSignatureError);
+    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT.replace("Update", "Delete")), [EXACT_SECRET])).toThrow(
       WebhookSignatureError,
     );
-    expect(() => verifyExactNotification(`{"Content":${EXACT_CONTENT}}`, EXACT_SECRET)).toThrow(WebhookSignatureError);
-    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT, "XYZ"), EXACT_SECRET)).toThrow(WebhookSignatureError);
+    expect(() => verifyExactNotification(`{"Content":${EXACT_CONTENT}}`, [EXACT_SECRET])).toThrow(WebhookSignatureError);
+    expect(() => verifyExactNotification(exactBody(EXACT_CONTENT, "XYZ"), [EXACT_SECRET])).toThrow(WebhookSignatureError);
+  });
+
+  it("accepts the previous secret beside the current one while the secret is rotated, and only those", () => {
+    expect(() => verifyExactNotification(exactBody(), ["the-new-secret", EXACT_SECRET])).not.toThrow();
+    expect(() => verifyExactNotification(exactBody(), ["the-new-secret", "an-older-secret"])).toThrow(WebhookSignatureError);
   });
 
   it("checks the shape only after the signature: a signed but invalid Content is a payload error", async () => {
     const { createHmac } = await import("node:crypto");
     const content = '{"Topic":"Accounts","Key":"nope"}';
     const hash = createHmac("sha256", EXACT_SECRET).update(content).digest("hex").toUpperCase();
-    expect(() => verifyExactNotification(exactBody(content, hash), EXACT_SECRET)).toThrow(WebhookPayloadError);
+    expect(() => verifyExactNotification(exactBody(content, hash), [EXACT_SECRET])).toThrow(WebhookPayloadError);
   });
 });
 
@@ -60,27 +65,32 @@ describe("CRMOffice-Signature", () => {
   const header = (t = CRM_T, v1 = CRM_V1) => `t=${t},v1=${v1}`;
 
   it("accepts the independently computed signature within the window", () => {
-    const notification = verifyCrmOfficeNotification(CRM_BODY, header(), CRM_SECRET, atCrmT + 299_000);
+    const notification = verifyCrmOfficeNotification(CRM_BODY, header(), [CRM_SECRET], atCrmT + 299_000);
     expect(notification).toMatchObject({ type: "contact.updated", data: { id: "c-17" } });
   });
 
   it("accepts a header carrying an old and a new signature while a secret rotates", () => {
     const twoSignatures = `t=${CRM_T},v1=${"0".repeat(64)},v1=${CRM_V1}`;
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, twoSignatures, CRM_SECRET, atCrmT)).not.toThrow();
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, twoSignatures, [CRM_SECRET], atCrmT)).not.toThrow();
+  });
+
+  it("accepts a delivery signed with the previous secret while the secret is rotated", () => {
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), ["the-new-secret", CRM_SECRET], atCrmT)).not.toThrow();
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), ["the-new-secret"], atCrmT)).toThrow(WebhookSignatureError);
   });
 
   it("refuses deliveries outside the 5-minute window, either way", () => {
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), CRM_SECRET, atCrmT + 301_000)).toThrow(/window/);
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), CRM_SECRET, atCrmT - 301_000)).toThrow(/window/);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), [CRM_SECRET], atCrmT + 301_000)).toThrow(/window/);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), [CRM_SECRET], atCrmT - 301_000)).toThrow(/window/);
   });
 
   it("refuses a missing or malformed header, a wrong secret, a changed body or timestamp", () => {
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, undefined, CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, "v1=abc", CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), "wrong", atCrmT)).toThrow(WebhookSignatureError);
-    expect(() => verifyCrmOfficeNotification(CRM_BODY.replace("c-17", "c-18"), header(), CRM_SECRET, atCrmT)).toThrow(
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, undefined, [CRM_SECRET], atCrmT)).toThrow(WebhookSignatureError);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, "v1=abc", [CRM_SECRET], atCrmT)).toThrow(WebhookSignatureError);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(), ["wrong"], atCrmT)).toThrow(WebhookSignatureError);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY.replace("c-17", "c-18"), header(), [CRM_SECRET], atCrmT)).toThrow(
       WebhookSignatureError,
     );
-    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(CRM_T + 1), CRM_SECRET, atCrmT)).toThrow(WebhookSignatureError);
+    expect(() => verifyCrmOfficeNotification(CRM_BODY, header(CRM_T + 1), [CRM_SECRET], atCrmT)).toThrow(WebhookSignatureError);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from "#lib/cli/command";
 import { connectorsFromEnvironment } from "#lib/config/connectors";
+import { loadSecrets } from "#lib/config/secrets";
 import { UsageError } from "#lib/cli/errors";
 import { subscribeWebhooks } from "#lib/sync/subscriptions";
 
@@ -24,7 +25,8 @@ export const subscribeCommand: Command = {
     const { apiUrl } = await environment();
     if (!apiUrl) throw new UsageError("--api-url URL is required: the stack has no HttpApiUrl output");
     const connectors = await connectorsFromEnvironment();
-    const result = await subscribeWebhooks(connectors, apiUrl, connectors.secrets.CRMOFFICE_WEBHOOK_SECRET);
+    const { CRMOFFICE_WEBHOOK_SECRET } = await loadSecrets(["CRMOFFICE_WEBHOOK_SECRET"]);
+    const result = await subscribeWebhooks(connectors, apiUrl, CRMOFFICE_WEBHOOK_SECRET);
     if (values.json === true) {
       io.out(JSON.stringify({ apiUrl, ...result }));
       return 0;
