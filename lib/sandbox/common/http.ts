@@ -177,6 +177,19 @@ const defaultOnError: ErrorHandler = (_req, res, error) => {
   else throw error;
 };
 
+/**
+ * The scheme the client used: `https` when a TLS front says so (`X-Forwarded-Proto`), as
+ * real clients that refuse plain HTTP need one; otherwise the sandbox's own `http`. Links the
+ * sandbox builds from the request URL (`__next`, `__metadata.uri`) then use it.
+ */
+function schemeOf(req: IncomingMessage): "http" | "https" {
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]
+    ?.trim()
+    .toLowerCase();
+  return forwarded === "https" ? "https" : "http";
+}
+
 export function createRouter(options: RouterOptions = {}): Router {
   const flags = options.caseInsensitive ? "i" : "";
   const routes: CompiledRoute[] = [];
@@ -216,7 +229,7 @@ export function createRouter(options: RouterOptions = {}): Router {
       return router;
     },
     async handle(req, res) {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+      const url = new URL(req.url ?? "/", `${schemeOf(req)}://${req.headers.host ?? "localhost"}`);
       const method = (req.method ?? "GET").toUpperCase();
       const segments = decodeSegments(url.pathname);
       const allowedMethods: string[] = [];
