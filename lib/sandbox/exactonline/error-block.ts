@@ -14,7 +14,7 @@ import { toAmsterdamIsoWithOffset } from "./amsterdam-time";
 import type { TokenOwner } from "./oauth";
 
 /** More errors than this within the window block the endpoint. */
-export const ERRORS_BEFORE_BLOCK = 10;
+const ERRORS_BEFORE_BLOCK = 10;
 const WINDOW_MS = 60 * 60_000;
 const BLOCK_MS = 60 * 60_000;
 
@@ -44,7 +44,7 @@ function decodedPath(path: string): string {
 }
 
 /** The endpoint a call is counted under: method and path, without the record key. */
-export function endpointOf(method: string, path: string): string {
+function endpointOf(method: string, path: string): string {
   return `${method.toUpperCase()} ${decodedPath(path).replace(GUID_KEY, "")}`;
 }
 
