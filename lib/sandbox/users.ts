@@ -23,6 +23,7 @@ export interface ExactUser {
   get(path: string): Promise<Record<string, unknown>>;
   /** Every row of a list, following `__next`. */
   list(path: string): Promise<Record<string, unknown>[]>;
+  /** Creates and answers the stored record: it asks for it (`Prefer: return=representation`), as public clients do. */
   post(path: string, body: unknown): Promise<Record<string, unknown>>;
   put(path: string, body: unknown): Promise<void>;
   delete(path: string): Promise<void>;
@@ -80,7 +81,12 @@ export async function exactUser(baseUrl: string, { fetch: send = fetch }: Sandbo
     },
     post: async (path, body) =>
       (
-        (await (await expectOk(await send(url(path), { method: "POST", headers, body: JSON.stringify(body) }), `POST ${path}`)).json()) as {
+        (await (
+          await expectOk(
+            await send(url(path), { method: "POST", headers: { ...headers, prefer: "return=representation" }, body: JSON.stringify(body) }),
+            `POST ${path}`,
+          )
+        ).json()) as {
           d: Record<string, unknown>;
         }
       ).d,

@@ -88,6 +88,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...headers,
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(html)),
+  });
+  res.end(html);
+}
+
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...headers, "Content-Length": "0" });
   res.end();
@@ -168,6 +177,19 @@ const defaultOnError: ErrorHandler = (_req, res, error) => {
   else throw error;
 };
 
+/**
+ * The scheme the client used: `https` when a TLS front says so (`X-Forwarded-Proto`), as
+ * real clients that refuse plain HTTP need one; otherwise the sandbox's own `http`. Links the
+ * sandbox builds from the request URL (`__next`, `__metadata.uri`) then use it.
+ */
+function schemeOf(req: IncomingMessage): "http" | "https" {
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]
+    ?.trim()
+    .toLowerCase();
+  return forwarded === "https" ? "https" : "http";
+}
+
 export function createRouter(options: RouterOptions = {}): Router {
   const flags = options.caseInsensitive ? "i" : "";
   const routes: CompiledRoute[] = [];
@@ -207,7 +229,7 @@ export function createRouter(options: RouterOptions = {}): Router {
       return router;
     },
     async handle(req, res) {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+      const url = new URL(req.url ?? "/", `${schemeOf(req)}://${req.headers.host ?? "localhost"}`);
       const method = (req.method ?? "GET").toUpperCase();
       const segments = decodeSegments(url.pathname);
       const allowedMethods: string[] = [];

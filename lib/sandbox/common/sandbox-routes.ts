@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { MAX_FAULT_DELAY_MS, type FaultInjector, type FaultStatus } from "./faults";
-import { readBody, sendEmpty, sendJson } from "./http";
+import { readBody, sendEmpty, sendHtml, sendJson } from "./http";
 import type { Router } from "./http";
 import type { CallStats } from "./stats";
 
@@ -74,6 +74,11 @@ export interface ApiCallGateOptions {
   errorBody: ErrorBodyFactory;
   /** Extra headers on an injected fault's answer (e.g. Exact's minutely rate-limit headers on 429). */
   faultHeaders?: (status: FaultStatus) => Record<string, string>;
+  /**
+   * An HTML page to answer an injected fault with instead of the error body, as a system's
+   * outage does (a load balancer's page); undefined keeps the error body for that status.
+   */
+  outagePage?: (status: FaultStatus) => string | undefined;
 }
 
 /**
@@ -91,7 +96,9 @@ export function createApiCallGate(options: ApiCallGateOptions): (req: IncomingMe
     };
     // Drain the request body so the connection can be reused after the early answer.
     req.resume();
-    sendJson(res, status, options.errorBody(status, faultMessage(status)), headers);
+    const page = options.outagePage?.(status);
+    if (page === undefined) sendJson(res, status, options.errorBody(status, faultMessage(status)), headers);
+    else sendHtml(res, status, page, headers);
     return false;
   };
   return (req, res) => {

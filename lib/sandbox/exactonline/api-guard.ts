@@ -6,11 +6,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "#lib/sandbox/common/http";
 import type { RouteContext, RouteHandler } from "#lib/sandbox/common/http";
+import { RESOURCE_PATH } from "./entities";
+import type { ResourceKind } from "./entities";
 import { ExactApiError } from "./errors";
-import type { ResourceKind } from "./model";
-import { RESOURCE_PATH } from "./model";
 import type { AccessGrant, OAuthAuthority } from "./oauth";
 import type { RateLimiter } from "./rate-limit";
+import type { WireFormat } from "./serialize";
 import type { ExactStore } from "./store";
 import type { WebhookHub } from "./webhooks";
 import { isGuid } from "./write-body";
@@ -21,6 +22,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface ExactApp {
   division: number;
   store: ExactStore;
+  /** The sandbox's clock (epoch ms). */
+  now: () => number;
+  format: WireFormat;
   oauth: OAuthAuthority;
   rateLimiter: RateLimiter;
   webhooks: WebhookHub;

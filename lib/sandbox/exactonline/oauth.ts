@@ -3,17 +3,25 @@
  * tokens expire, refresh tokens rotate (using one invalidates it) and may not be used
  * before `refreshNotBeforeSeconds` after their pair was issued.
  *
- * A too-early refresh answers 400 `{"error":"invalid_request","error_description":"TooEarlyToRefreshTokens"}`
- * and leaves the refresh token valid; a reused or unknown one answers 400 `{"error":"invalid_grant"}`.
+ * A too-early refresh answers 400 `{"error":"access_denied","error_description":"Rate limit
+ * exceeded: access_token not expired"}` with a `Reason: TooEarlyToRefreshTokens` header (the word
+ * is never in the body) and leaves the refresh token valid; an expired one answers 400
+ * `invalid_request` ("The refresh token expired at …"); a reused or unknown one 400 `invalid_grant`.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { toAmsterdamIsoWithOffset } from "./amsterdam-time";
 import { OAuthError } from "./errors";
 
 /** Exact's authorization codes are short-lived; minutes, not hours. */
 const CODE_TTL_MS = 3 * 60_000;
 /** An unused refresh token expires after about 30 days. */
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
+/**
+ * How long an expired access token is remembered: a call with it is still attributed to its
+ * app (a 401 that counts towards the error block), which a token never issued cannot be.
+ */
+const EXPIRED_TOKEN_MEMORY_MS = 24 * 60 * 60_000;
 
 export interface OAuthSettings {
   clientId: string;
@@ -30,6 +38,11 @@ export interface OAuthSettings {
 export interface AccessGrant {
   clientId: string;
   division: number;
+}
+
+/** Whose token a request carries, valid or expired. */
+export interface TokenOwner extends AccessGrant {
+  expired: boolean;
 }
 
 export interface TokenResponse {
@@ -120,11 +133,10 @@ export class OAuthAuthority {
     const refresh = this.refreshTokens.get(request.refresh_token);
     if (!refresh) throw new OAuthError("invalid_grant");
     if (refresh.expiresAt <= now) {
-      this.refreshTokens.delete(request.refresh_token);
-      throw new OAuthError("invalid_grant", "The refresh token has expired");
+      throw new OAuthError("invalid_request", `The refresh token expired at ${toAmsterdamIsoWithOffset(refresh.expiresAt)}`);
     }
     if (now - refresh.issuedAt < this.settings.refreshNotBeforeSeconds * 1000) {
-      throw new OAuthError("invalid_request", "TooEarlyToRefreshTokens");
+      throw new OAuthError("access_denied", "Rate limit exceeded: access_token not expired", { Reason: "TooEarlyToRefreshTokens" });
     }
     this.refreshTokens.delete(request.refresh_token);
     return this.issue(now);
@@ -132,21 +144,23 @@ export class OAuthAuthority {
 
   /** The grant behind an `Authorization: Bearer …` header, or undefined when missing, unknown or expired. */
   verify(authorization: string | undefined): AccessGrant | undefined {
+    const owner = this.identify(authorization);
+    return owner && !owner.expired ? { clientId: owner.clientId, division: owner.division } : undefined;
+  }
+
+  /** Whose (valid or recently expired) token this is; undefined for a token the sandbox never issued. */
+  identify(authorization: string | undefined): TokenOwner | undefined {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     const accessToken = match?.[1];
     if (!accessToken) return undefined;
     const entry = this.accessTokens.get(accessToken);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.settings.now()) {
-      this.accessTokens.delete(accessToken);
-      return undefined;
-    }
-    return { clientId: this.settings.clientId, division: this.settings.division };
+    return { clientId: this.settings.clientId, division: this.settings.division, expired: entry.expiresAt <= this.settings.now() };
   }
 
   private issue(now: number): TokenResponse {
     // Forget what can no longer be used, so a long-running sandbox does not grow.
-    for (const [key, entry] of this.accessTokens) if (entry.expiresAt <= now) this.accessTokens.delete(key);
+    for (const [key, entry] of this.accessTokens) if (entry.expiresAt + EXPIRED_TOKEN_MEMORY_MS <= now) this.accessTokens.delete(key);
     for (const [key, entry] of this.codes) if (entry.expiresAt <= now) this.codes.delete(key);
     const accessToken = randomBytes(32).toString("base64url");
     const refreshToken = token("Refresh");

@@ -4,10 +4,18 @@
  * ('' escapes a quote), guid'…', datetime'…', numbers (optionally with an L suffix),
  * true/false, null. Strings compare case-insensitively, like Exact's SQL Server collation.
  * Property-to-property comparisons, functions and navigation paths are refused, as Exact does.
+ *
+ * A `datetime'…'` literal without a zone is Amsterdam wall-clock time, as Exact's own dates
+ * are (one with `Z` or an offset is taken as that instant). Fixed-width strings (`Code`,
+ * `Country`, `Language`) compare trimmed, so a literal matches with or without the padding:
+ * whether the real service matches an unpadded literal is unverified (its documentation asks
+ * for the leading spaces in filters on an Account's `Code`).
  */
+import { parseExactIsoDate } from "./amsterdam-time";
 import { ExactApiError } from "./errors";
-import type { EntityDef, FieldType, StoredRecord, StoredValue } from "./model";
-import { isGuid, parseIsoDate } from "./write-body";
+import { fieldValue } from "./model";
+import type { EntityDef, FieldDef, FieldType, Row, StoredValue } from "./model";
+import { isGuid } from "./write-body";
 
 export type ComparisonOperator = "eq" | "ne" | "gt" | "ge" | "lt" | "le";
 
@@ -19,7 +27,7 @@ interface Literal {
 
 export type FilterExpr =
   | { kind: "and" | "or"; left: FilterExpr; right: FilterExpr }
-  | { kind: "compare"; operator: ComparisonOperator; field: string; literal: Literal };
+  | { kind: "compare"; operator: ComparisonOperator; field: string; def: FieldDef; literal: Literal };
 
 type Token =
   | { kind: "open" | "close"; position: number }
@@ -67,7 +75,7 @@ function typedLiteral(prefix: string, body: string, position: number): Literal {
       return { edmType: "Edm.Guid", value: body.toLowerCase() };
     case "datetime":
     case "datetimeoffset": {
-      const ms = parseIsoDate(body);
+      const ms = parseExactIsoDate(body);
       if (ms === undefined) throw syntaxError(`'${body}' is not a valid datetime`, position);
       return { edmType: "Edm.DateTime", value: ms };
     }
@@ -125,7 +133,7 @@ const KEYWORD_LITERALS: Record<string, Literal> = {
 /** Which literal types each property type accepts. */
 function compatible(fieldType: FieldType, literalType: Literal["edmType"]): boolean {
   if (literalType === "null") return true;
-  if (fieldType === "Edm.Int32" || fieldType === "Edm.Int64") return literalType === "Edm.Int64";
+  if (fieldType === "Edm.Int32" || fieldType === "Edm.Int64" || fieldType === "Edm.Double") return literalType === "Edm.Int64";
   return fieldType === literalType;
 }
 
@@ -201,7 +209,8 @@ class FilterParser {
         `Invalid $filter: operator '${operator}' incompatible with operand types '${def.type}' and '${literal.edmType}' at position ${position}.`,
       );
     }
-    return { kind: "compare", operator, field, literal };
+    const value = def.fixedWidth && typeof literal.value === "string" ? { ...literal, value: literal.value.trim() } : literal;
+    return { kind: "compare", operator, field, def, literal: value };
   }
 
   private operand(): { field: string } | { literal: Literal } {
@@ -267,13 +276,13 @@ function compare(operator: ComparisonOperator, value: StoredValue | undefined, l
   }
 }
 
-export function matchesFilter(expr: FilterExpr, record: StoredRecord): boolean {
+export function matchesFilter(expr: FilterExpr, record: Row): boolean {
   switch (expr.kind) {
     case "and":
       return matchesFilter(expr.left, record) && matchesFilter(expr.right, record);
     case "or":
       return matchesFilter(expr.left, record) || matchesFilter(expr.right, record);
     case "compare":
-      return compare(expr.operator, record[expr.field], expr.literal.value);
+      return compare(expr.operator, fieldValue(record, expr.field, expr.def), expr.literal.value);
   }
 }

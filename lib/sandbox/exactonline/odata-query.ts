@@ -2,17 +2,19 @@
  * A collection GET with OData query options, paged the way Exact pages: at most a page of
  * rows, and a `__next` link that keeps the other options and continues with `$skiptoken`.
  *
- * Ordinary endpoints order by ID unless `$orderby` is given; their `__next` carries
+ * Ordinary endpoints order by their key (ID) unless `$orderby` is given; their `__next` carries
  * `$skiptoken=guid'<last ID>'` (robust against rows deleted between pages). Under
  * `$orderby` the continuation is positional (`$skip`), since a key alone cannot mark a
  * place in another order. Sync endpoints order by Timestamp and continue after the last one;
  * they require `$select` (not `*`) and a `$filter` on Timestamp, and refuse `$orderby`.
  */
 import { ExactApiError } from "./errors";
-import type { EntityDef, StoredRecord } from "./model";
+import { fieldValue, padded } from "./model";
+import type { EntityDef, Row } from "./model";
 import { filterFields, matchesFilter, parseFilter } from "./odata-filter";
 import type { FilterExpr } from "./odata-filter";
 import { serializeRecord } from "./serialize";
+import type { WireFormat } from "./serialize";
 import { isGuid } from "./write-body";
 
 export const ORDINARY_PAGE_SIZE = 60;
@@ -58,7 +60,7 @@ function parseSelect(value: string | null, entity: EntityDef, mode: CollectionMo
   return fields;
 }
 
-/** `$select` on a single-record GET. */
+/** `$select` on a single-record GET (or `current/Me`). */
 export function selectOption(params: URLSearchParams, entity: EntityDef): string[] | undefined {
   return parseSelect(params.get("$select"), entity, "ordinary");
 }
@@ -74,9 +76,9 @@ function parseOrderBy(value: string | null, entity: EntityDef, mode: CollectionM
   });
 }
 
-function parseSkipToken(value: string | null, mode: CollectionMode): string | number | undefined {
+function parseSkipToken(value: string | null, entity: EntityDef, mode: CollectionMode): string | number | undefined {
   if (value === null) return undefined;
-  if (mode === "sync") {
+  if (mode === "sync" || entity.fields[entity.key]?.type !== "Edm.Guid") {
     const match = /^(\d+)L?$/.exec(value);
     if (!match) throw new ExactApiError(400, `Invalid $skiptoken: '${value}'.`);
     return Number(match[1]);
@@ -98,7 +100,7 @@ function parseListOptions(params: URLSearchParams, entity: EntityDef, mode: Coll
     top: parseCount("$top", params.get("$top")),
     skip: parseCount("$skip", params.get("$skip")) ?? 0,
     orderBy: parseOrderBy(params.get("$orderby"), entity, mode),
-    skipToken: parseSkipToken(params.get("$skiptoken"), mode),
+    skipToken: parseSkipToken(params.get("$skiptoken"), entity, mode),
   };
   if (options.skipToken !== undefined && options.orderBy.length > 0) {
     throw new ExactApiError(400, "$skiptoken cannot be combined with $orderby.");
@@ -119,22 +121,30 @@ function compareValues(a: unknown, b: unknown): number {
   return Number(a) - Number(b);
 }
 
-function sortRecords(records: StoredRecord[], options: ListOptions, mode: CollectionMode): StoredRecord[] {
+/** A value as Exact's database orders it: fixed-width strings with their padding (so codes sort as numbers). */
+function sortValue(row: Row, field: string, entity: EntityDef): unknown {
+  const def = entity.fields[field];
+  if (!def) return row[field];
+  const value = fieldValue(row, field, def);
+  return def.fixedWidth && typeof value === "string" ? padded(value, def.fixedWidth) : value;
+}
+
+function sortRecords(records: Row[], entity: EntityDef, options: ListOptions, mode: CollectionMode): Row[] {
   const terms: OrderTerm[] =
-    mode === "sync" ? [{ field: "Timestamp", descending: false }] : [...options.orderBy, { field: "ID", descending: false }];
+    mode === "sync" ? [{ field: "Timestamp", descending: false }] : [...options.orderBy, { field: entity.key, descending: false }];
   return [...records].sort((a, b) => {
     for (const term of terms) {
-      const difference = compareValues(a[term.field], b[term.field]);
+      const difference = compareValues(sortValue(a, term.field, entity), sortValue(b, term.field, entity));
       if (difference !== 0) return term.descending ? -difference : difference;
     }
     return 0;
   });
 }
 
-function afterSkipToken(records: StoredRecord[], token: string | number, mode: CollectionMode): StoredRecord[] {
-  return mode === "sync"
-    ? records.filter((record) => Number(record.Timestamp) > Number(token))
-    : records.filter((record) => record.ID > String(token));
+function afterSkipToken(records: Row[], token: string | number, key: string): Row[] {
+  return typeof token === "number"
+    ? records.filter((record) => Number(record[key]) > token)
+    : records.filter((record) => String(record[key]) > token);
 }
 
 /** Query string in Exact's style: option names unescaped, values percent-encoded where needed. */
@@ -143,12 +153,13 @@ function queryString(pairs: Array<[string, string]>): string {
 }
 
 export interface CollectionRequest {
-  records: StoredRecord[];
+  records: Row[];
   entity: EntityDef;
   /** The request URL, absolute; `__next` is built on it. */
   url: URL;
   mode: CollectionMode;
-  uriOf: (record: StoredRecord) => string;
+  uriOf: (record: Row) => string;
+  format: WireFormat;
 }
 
 /** The `{"d":{"results":[…],"__next"?}}` answer to a collection GET. */
@@ -157,13 +168,14 @@ export function queryCollection(request: CollectionRequest): { d: { results: unk
   const options = parseListOptions(url.searchParams, entity, mode);
   const { filter } = options;
   const filtered = filter ? request.records.filter((record) => matchesFilter(filter, record)) : request.records;
-  let rows = sortRecords(filtered, options, mode);
-  if (options.skipToken !== undefined) rows = afterSkipToken(rows, options.skipToken, mode);
+  const key = mode === "sync" ? "Timestamp" : entity.key;
+  let rows = sortRecords(filtered, entity, options, mode);
+  if (options.skipToken !== undefined) rows = afterSkipToken(rows, options.skipToken, key);
   rows = rows.slice(options.skip);
   if (options.top !== undefined) rows = rows.slice(0, options.top);
   const pageSize = mode === "sync" ? SYNC_PAGE_SIZE : ORDINARY_PAGE_SIZE;
   const page = rows.slice(0, pageSize);
-  const results = page.map((record) => serializeRecord(record, entity, request.uriOf(record), options.select));
+  const results = page.map((record) => serializeRecord(record, entity, request.uriOf(record), request.format, options.select));
   const last = page.at(-1);
   if (rows.length <= page.length || !last) return { d: { results } };
 
@@ -171,6 +183,7 @@ export function queryCollection(request: CollectionRequest): { d: { results: unk
   if (options.top !== undefined) kept.push(["$top", String(options.top - page.length)]);
   if (mode === "sync") kept.push(["$skiptoken", `${String(last.Timestamp)}L`]);
   else if (options.orderBy.length > 0) kept.push(["$skip", String(options.skip + page.length)]);
-  else kept.push(["$skiptoken", `guid'${last.ID}'`]);
+  else if (typeof last[key] === "string") kept.push(["$skiptoken", `guid'${last[key]}'`]);
+  else kept.push(["$skiptoken", String(last[key])]);
   return { d: { results, __next: `${url.origin}${url.pathname}?${queryString(kept)}` } };
 }

@@ -2,16 +2,31 @@
  * Exact's call budgets per app (client id) and division: a minutely window (fixed, by clock
  * minute) and a daily one (by UTC day). Every charged call gets the six headers; over the
  * minutely limit only the minutely ones come back, as on the real service.
+ *
+ * The reset headers are epoch milliseconds in most reports, but one recording shows the daily
+ * one in seconds (exactonline-api.md); the unit of each is a setting, so clients can be tried
+ * against both.
  */
+export type ResetUnit = "ms" | "s";
+
 export interface RateLimitSettings {
   perMinute: number;
   perDay: number;
+  /** Unit of `X-RateLimit-Minutely-Reset`. */
+  minutelyResetUnit: ResetUnit;
+  /** Unit of `X-RateLimit-Reset` (the daily window). */
+  dailyResetUnit: ResetUnit;
 }
 
 export type RateDecision = { allowed: boolean; headers: Record<string, string> };
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** An instant as a reset header carries it; seconds round up, so the window is surely over by then. */
+function resetValue(instant: number, unit: ResetUnit): string {
+  return String(unit === "ms" ? instant : Math.ceil(instant / 1000));
+}
 
 interface Window {
   start: number;
@@ -51,7 +66,7 @@ export class RateLimiter {
     return {
       "X-RateLimit-Minutely-Limit": String(this.settings.perMinute),
       "X-RateLimit-Minutely-Remaining": "0",
-      "X-RateLimit-Minutely-Reset": String(this.now() + 1000),
+      "X-RateLimit-Minutely-Reset": resetValue(this.now() + 1000, this.settings.minutelyResetUnit),
     };
   }
 
@@ -79,7 +94,7 @@ export class RateLimiter {
     return {
       "X-RateLimit-Limit": String(this.settings.perDay),
       "X-RateLimit-Remaining": String(Math.max(0, this.settings.perDay - day.used)),
-      "X-RateLimit-Reset": String(day.start + DAY_MS),
+      "X-RateLimit-Reset": resetValue(day.start + DAY_MS, this.settings.dailyResetUnit),
     };
   }
 
@@ -87,7 +102,7 @@ export class RateLimiter {
     return {
       "X-RateLimit-Minutely-Limit": String(this.settings.perMinute),
       "X-RateLimit-Minutely-Remaining": String(Math.max(0, this.settings.perMinute - minute.used)),
-      "X-RateLimit-Minutely-Reset": String(minute.start + MINUTE_MS),
+      "X-RateLimit-Minutely-Reset": resetValue(minute.start + MINUTE_MS, this.settings.minutelyResetUnit),
     };
   }
 }

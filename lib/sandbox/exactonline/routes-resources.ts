@@ -1,17 +1,23 @@
 /**
  * The REST resources: `current/Me`, `crm/Accounts` (read), `crm/Contacts` and
  * `logistics/Items` (read and write), `payroll/Employees` (read; writes are 405 as on Exact).
+ *
+ * POST answers 201 with a `d` of nulls but the key unless the request says
+ * `Prefer: return=representation`; PUT answers 204, or 200 with the record when asked.
  */
 import { sendEmpty, sendJson } from "#lib/sandbox/common/http";
 import type { Router } from "#lib/sandbox/common/http";
+import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { utcOffsetAt } from "./amsterdam-time";
 import { apiRoute, keyParam, readJsonBody, recordUri } from "./api-guard";
 import type { ExactApp } from "./api-guard";
+import { ENTITY_BY_KIND, ME, RESOURCE_KINDS, RESOURCE_PATH } from "./entities";
+import type { ResourceKind } from "./entities";
 import { ExactApiError } from "./errors";
-import { ENTITY_BY_KIND, RESOURCE_PATH } from "./model";
-import type { ResourceKind, StoredRecord } from "./model";
+import type { Row, StoredRecord } from "./model";
 import { queryCollection, selectOption } from "./odata-query";
 import { contactAfterWrite, itemAfterWrite } from "./rules";
-import { serializeRecord } from "./serialize";
+import { serializeRecord, thinRecord, wantsRepresentation } from "./serialize";
 import { SANDBOX_USER_ID } from "./store";
 import type { ExactStore, RecordFields } from "./store";
 import { parseWriteBody } from "./write-body";
@@ -22,23 +28,37 @@ type WriteRule = (store: ExactStore, existing: StoredRecord | undefined, changes
 /** The resources the API may write, with the rules a write must pass. */
 const WRITE_RULES: Partial<Record<ResourceKind, WriteRule>> = { Contacts: contactAfterWrite, Items: itemAfterWrite };
 
-const RESOURCE_KINDS: ResourceKind[] = ["Accounts", "Contacts", "Items", "Employees"];
+/** The signed-in user, with Exact's clock: `ServerTime` and `ServerUtcOffset` (seconds) are Amsterdam's now. */
+function meRow(app: ExactApp): Row {
+  const now = app.now();
+  const owner = app.store.get("Accounts", EXACT_SANDBOX.defaultAccountId);
+  return {
+    UserID: SANDBOX_USER_ID,
+    AccountingDivision: app.division,
+    CurrentDivision: app.division,
+    DivisionCustomer: owner?.ID ?? null,
+    DivisionCustomerCode: owner?.Code ?? null,
+    DivisionCustomerName: owner?.Name ?? null,
+    Email: "sandbox.user@example.com",
+    FirstName: "Sandbox",
+    FullName: "Sandbox User",
+    Initials: "S.",
+    Language: "EN",
+    LanguageCode: "en-GB",
+    LastName: "User",
+    UserName: "sandbox.user",
+    ServerTime: now,
+    ServerUtcOffset: utcOffsetAt(now) / 1000,
+  };
+}
 
 export function mountResourceRoutes(router: Router, app: ExactApp): void {
   router.add(
     "GET",
     "/api/v1/current/Me",
     apiRoute(app, (_req, res, call) => {
-      const me = {
-        __metadata: { uri: `${call.url.origin}/api/v1/current/Me(guid'${SANDBOX_USER_ID}')`, type: "Exact.Web.Api.System.Me" },
-        CurrentDivision: app.division,
-        UserID: SANDBOX_USER_ID,
-        UserName: "sandbox.user",
-        FullName: "Sandbox User",
-        FirstName: "Sandbox",
-        LastName: "User",
-        LanguageCode: "en-GB",
-      };
+      const uri = `${call.url.origin}/api/v1/current/Me(guid'${SANDBOX_USER_ID}')`;
+      const me = serializeRecord(meRow(app), ME, uri, app.format, selectOption(call.url.searchParams, ME));
       sendJson(res, 200, { d: { results: [me] } });
     }),
   );
@@ -49,7 +69,7 @@ function mountResource(router: Router, app: ExactApp, kind: ResourceKind): void 
   const entity = ENTITY_BY_KIND[kind];
   const collection = `/api/v1/:division/${RESOURCE_PATH[kind]}`;
   const single = `${collection}(guid':id')`;
-  const uriOf = (origin: string) => (record: StoredRecord) => recordUri(origin, app.division, kind, record.ID);
+  const uriOf = (origin: string) => (record: Row) => recordUri(origin, app.division, kind, String(record.ID));
   const find = (id: string): StoredRecord => {
     const record = app.store.get(kind, id);
     if (!record) throw new ExactApiError(404, "Not found: the record does not exist.");
@@ -63,7 +83,14 @@ function mountResource(router: Router, app: ExactApp, kind: ResourceKind): void 
       sendJson(
         res,
         200,
-        queryCollection({ records: app.store.list(kind), entity, url: call.url, mode: "ordinary", uriOf: uriOf(call.url.origin) }),
+        queryCollection({
+          records: app.store.list(kind),
+          entity,
+          url: call.url,
+          mode: "ordinary",
+          uriOf: uriOf(call.url.origin),
+          format: app.format,
+        }),
       );
     }),
   );
@@ -73,7 +100,7 @@ function mountResource(router: Router, app: ExactApp, kind: ResourceKind): void 
     apiRoute(app, (_req, res, call) => {
       const record = find(keyParam(call));
       const select = selectOption(call.url.searchParams, entity);
-      sendJson(res, 200, { d: serializeRecord(record, entity, uriOf(call.url.origin)(record), select) });
+      sendJson(res, 200, { d: serializeRecord(record, entity, uriOf(call.url.origin)(record), app.format, select) });
     }),
   );
 
@@ -98,7 +125,10 @@ function mountResource(router: Router, app: ExactApp, kind: ResourceKind): void 
       const changes = parseWriteBody(await readJsonBody(req), entity);
       const record = app.store.create(kind, rule(app.store, undefined, changes));
       const uri = uriOf(call.url.origin)(record);
-      sendJson(res, 201, { d: serializeRecord(record, entity, uri) }, { Location: uri });
+      const d = wantsRepresentation(req.headers.prefer)
+        ? serializeRecord(record, entity, uri, app.format)
+        : thinRecord(record, entity, uri, app.format);
+      sendJson(res, 201, { d }, { Location: uri });
     }),
   );
   router.add(
@@ -108,8 +138,8 @@ function mountResource(router: Router, app: ExactApp, kind: ResourceKind): void 
       const existing = find(keyParam(call));
       const changes = parseWriteBody(await readJsonBody(req), entity);
       const record = app.store.update(kind, existing.ID, rule(app.store, existing, changes));
-      if (/return=representation/i.test(String(req.headers.prefer ?? ""))) {
-        sendJson(res, 200, { d: serializeRecord(record, entity, uriOf(call.url.origin)(record)) });
+      if (wantsRepresentation(req.headers.prefer)) {
+        sendJson(res, 200, { d: serializeRecord(record, entity, uriOf(call.url.origin)(record), app.format) });
       } else {
         sendEmpty(res, 204);
       }

@@ -7,14 +7,15 @@ import { sendJson } from "#lib/sandbox/common/http";
 import type { Router } from "#lib/sandbox/common/http";
 import { apiRoute } from "./api-guard";
 import type { ExactApp } from "./api-guard";
-import { CONTACT, DELETED, EMPLOYEE, ITEM, syncEntity } from "./model";
-import type { EntityDef, ResourceKind, StoredRecord } from "./model";
+import { DELETED, SYNC_CONTACT, SYNC_EMPLOYEE, SYNC_ITEM } from "./entities";
+import type { ResourceKind } from "./entities";
+import type { EntityDef, Row } from "./model";
 import { queryCollection } from "./odata-query";
 
 const SYNC_ENDPOINTS: Array<{ path: string; kind: ResourceKind; entity: EntityDef }> = [
-  { path: "sync/CRM/Contacts", kind: "Contacts", entity: syncEntity(CONTACT) },
-  { path: "sync/Logistics/Items", kind: "Items", entity: syncEntity(ITEM) },
-  { path: "sync/Payroll/Employees", kind: "Employees", entity: syncEntity(EMPLOYEE) },
+  { path: "sync/CRM/Contacts", kind: "Contacts", entity: SYNC_CONTACT },
+  { path: "sync/Logistics/Items", kind: "Items", entity: SYNC_ITEM },
+  { path: "sync/Payroll/Employees", kind: "Employees", entity: SYNC_EMPLOYEE },
 ];
 
 export function mountSyncRoutes(router: Router, app: ExactApp): void {
@@ -24,7 +25,7 @@ export function mountSyncRoutes(router: Router, app: ExactApp): void {
   mountSyncEndpoint(router, app, "sync/Deleted", DELETED, () => app.store.deletedRows());
 }
 
-function mountSyncEndpoint(router: Router, app: ExactApp, path: string, entity: EntityDef, rows: () => StoredRecord[]): void {
+function mountSyncEndpoint(router: Router, app: ExactApp, path: string, entity: EntityDef, rows: () => Row[]): void {
   router.add(
     "GET",
     `/api/v1/:division/${path}`,
@@ -40,6 +41,7 @@ function mountSyncEndpoint(router: Router, app: ExactApp, path: string, entity: 
           mode: "sync",
           // Sync rows are keyed by their row version.
           uriOf: (record) => `${base}(${String(record.Timestamp)}L)`,
+          format: app.format,
         }),
       );
     }),

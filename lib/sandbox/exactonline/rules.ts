@@ -1,10 +1,14 @@
 /**
  * Exact's business rules per resource: what a write turns into (mirrored fields, derived
- * names) and what it must satisfy (mandatory fields, an existing Account, a unique Code).
- * Each function returns the record's complete writable fields after the write.
+ * names, a new contact's number) and what it must satisfy (mandatory fields, an existing
+ * Account, a unique Code). Each function returns the record's complete writable fields after
+ * the write, plus the derived ones.
+ *
+ * A missing mandatory field and a duplicate are *functional* refusals: Exact answers them with
+ * HTTP 500 and its error body, in the division's language (Dutch here), not with a 4xx.
  */
-import { ExactApiError } from "./errors";
-import { CONTACT, EMPLOYEE, ITEM } from "./model";
+import { CONTACT, EMPLOYEE, ITEM } from "./entities";
+import { ExactApiError, FunctionalRefusal } from "./errors";
 import type { EntityDef, StoredRecord, StoredValue } from "./model";
 import type { ExactStore, RecordFields } from "./store";
 import type { WriteChanges } from "./write-body";
@@ -45,13 +49,16 @@ export function contactAfterWrite(store: ExactStore, existing: StoredRecord | un
     const mirror = CONTACT_MIRRORS[name];
     if (mirror) fields[mirror] = value;
   }
-  if (isBlank(fields.Account)) throw new ExactApiError(400, "Mandatory: Account");
+  if (isBlank(fields.Account)) throw FunctionalRefusal.mandatory("Account");
   const account = store.get("Accounts", String(fields.Account));
   if (!account) throw new ExactApiError(400, `Account: the account '${String(fields.Account)}' does not exist.`);
-  if (isBlank(fields.FirstName) && isBlank(fields.LastName)) {
-    throw new ExactApiError(400, "Mandatory: FirstName or LastName");
+  if (isBlank(fields.FirstName) && isBlank(fields.LastName)) throw FunctionalRefusal.mandatory("FirstName of LastName");
+  const derived: RecordFields = { FullName: fullName(fields), AccountName: account.Name ?? null };
+  if (!existing) {
+    const number = store.nextContactNumber();
+    Object.assign(derived, { Code: String(number), HID: number });
   }
-  return { ...fields, FullName: fullName(fields), AccountName: account.Name ?? null };
+  return { ...fields, ...derived };
 }
 
 /** An item after `changes`; a new item gets Exact's defaults (sales item, unit "pc"). */
@@ -59,12 +66,12 @@ export function itemAfterWrite(store: ExactStore, existing: StoredRecord | undef
   const fields = writableFields(ITEM, existing);
   if (!existing) Object.assign(fields, { Unit: "pc", IsSalesItem: true, IsStockItem: false });
   for (const [name, value] of changes) fields[name] = value;
-  if (isBlank(fields.Code)) throw new ExactApiError(400, "Mandatory: Code");
-  if (isBlank(fields.Description)) throw new ExactApiError(400, "Mandatory: Description");
+  if (isBlank(fields.Code)) throw FunctionalRefusal.mandatory("Code");
+  if (isBlank(fields.Description)) throw FunctionalRefusal.mandatory("Description");
   // Code uniqueness follows the database's case-insensitive collation.
   const code = String(fields.Code).toLowerCase();
   const clash = store.list("Items").find((item) => item.ID !== existing?.ID && String(item.Code).toLowerCase() === code);
-  if (clash) throw new ExactApiError(400, `Code: an item with code '${String(fields.Code)}' already exists.`);
+  if (clash) throw FunctionalRefusal.duplicate("Code");
   return fields;
 }
 

@@ -5,6 +5,7 @@
  * in CRMOffice). The default Account ("Demo Holding BV") is always there, seed or not.
  */
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
+import { instantOfWallClock } from "./amsterdam-time";
 import { contactAfterWrite, employeeAfterReplace, itemAfterWrite } from "./rules";
 import type { ExactStore } from "./store";
 import type { WriteChanges } from "./write-body";
@@ -76,7 +77,7 @@ const employees: Array<[string, WriteChanges]> = [
       ["BusinessMobile", "+31 6 0000 0101"],
       ["City", "Amsterdam"],
       ["Country", "NL"],
-      ["StartDate", Date.UTC(2021, 2, 1)],
+      ["StartDate", instantOfWallClock(Date.UTC(2021, 2, 1))],
     ],
   ],
   [
@@ -90,7 +91,7 @@ const employees: Array<[string, WriteChanges]> = [
       ["BusinessMobile", "+31 6 0000 0102"],
       ["City", "Utrecht"],
       ["Country", "NL"],
-      ["StartDate", Date.UTC(2022, 8, 15)],
+      ["StartDate", instantOfWallClock(Date.UTC(2022, 8, 15))],
     ],
   ],
 ];
@@ -123,7 +124,7 @@ const items: Array<[string, WriteChanges]> = [
   ],
 ];
 
-/** Loads the demo records through the same rules the API applies. */
+/** Loads the demo records through the same rules the API applies (dates are Amsterdam midnight, as Exact's are). */
 export function seedDemo(store: ExactStore): void {
   for (const [id, changes] of contacts) store.create("Contacts", contactAfterWrite(store, undefined, changes), id);
   for (const [id, changes] of employees) store.create("Employees", employeeAfterReplace(changes), id);

@@ -3,12 +3,18 @@
  * before they exist), and a signed notification to each matching subscription on every
  * contact or item change. The signature (`HashCode`) is the upper-case hex HMAC-SHA256,
  * keyed with the webhook secret, of the Content object's raw text exactly as it appears in
- * the body.
+ * the body. `EventCreatedOn` is Exact's clock: a zone-less ISO date-time with milliseconds in
+ * Amsterdam time (`2026-06-25T16:14:12.403`).
+ *
+ * A callback that fails validation and a second subscription for the same topic and callback
+ * are functional refusals: HTTP 500 with Exact's error body.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import type { WebhookDeliverer } from "#lib/sandbox/common/deliveries";
-import { ExactApiError } from "./errors";
-import type { ResourceKind, StoredRecord } from "./model";
+import { toAmsterdamIso } from "./amsterdam-time";
+import type { ResourceKind } from "./entities";
+import { ExactApiError, FunctionalRefusal } from "./errors";
+import type { StoredRecord } from "./model";
 import type { RecordChange } from "./store";
 import { SANDBOX_USER_ID } from "./store";
 
@@ -82,9 +88,9 @@ export class WebhookHub {
     const duplicate = [...this.subscriptions.values()].some(
       (subscription) => subscription.ClientID === clientId && subscription.Topic === topic && subscription.CallbackURL === callbackUrl,
     );
-    if (duplicate) throw new ExactApiError(400, "A webhook subscription for this topic and callback URL already exists.");
+    if (duplicate) throw FunctionalRefusal.duplicate("Topic, CallbackURL");
     if (!(await this.callbackAccepts(url))) {
-      throw new ExactApiError(400, "CallbackURL: the callback did not answer the validation request with a 2xx status.");
+      throw new FunctionalRefusal(`CallbackURL: validatie mislukt, ${callbackUrl} antwoordde niet met een 2xx-status.`);
     }
     const id = randomUUID();
     const subscription: StoredRecord = {
@@ -92,6 +98,7 @@ export class WebhookHub {
       CallbackURL: callbackUrl,
       ClientID: clientId,
       Created: this.settings.now(),
+      Creator: SANDBOX_USER_ID,
       Description: description,
       Division: this.settings.division,
       Topic: topic,
@@ -127,7 +134,7 @@ export class WebhookHub {
         Action: change.action,
         Key: change.id,
         ExactOnlineEndpoint: this.settings.endpointOf(change.kind, change.id),
-        EventCreatedOn: new Date(this.settings.now()).toISOString(),
+        EventCreatedOn: toAmsterdamIso(this.settings.now()),
       };
       this.deliverer.deliver({
         url: String(subscription.CallbackURL),

@@ -1,10 +1,13 @@
 /**
  * Reads a POST/PUT body the way Exact's OData layer does: a JSON object of known
  * properties, read-only ones silently ignored, an unknown one refused, each value checked
- * against its Edm type. Dates are accepted as ISO 8601 only: the `/Date(ms)/` form Exact
- * sends out is refused on the way in (the spec reports it failing with 400 on the real service).
+ * against its Edm type. Dates are accepted as ISO 8601 only (a zone-less value is Amsterdam
+ * time, see `parseExactIsoDate`): the `/Date(n)/` form Exact sends out is refused on the way
+ * in (the spec reports it failing with 400 on the real service). Fixed-width strings are
+ * stored without their padding, whether or not the client sent it.
  */
 import { z } from "zod";
+import { parseExactIsoDate } from "./amsterdam-time";
 import { ExactApiError } from "./errors";
 import type { EntityDef, FieldDef, StoredValue } from "./model";
 
@@ -12,21 +15,10 @@ import type { EntityDef, FieldDef, StoredValue } from "./model";
 export type WriteChanges = Array<[field: string, value: StoredValue]>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const WCF_DATE = /^\/Date\(-?\d+([+-]\d{4})?\)\/$/;
 
 export function isGuid(text: string): boolean {
   return GUID.test(text);
-}
-
-/** Epoch ms of an ISO 8601 date or date-time; one without a zone is read as UTC. */
-export function parseIsoDate(text: string): number | undefined {
-  if (!ISO_DATE.test(text)) return undefined;
-  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(text) && text.includes("T");
-  const normalised = text.includes("T") ? (hasZone ? text : `${text}Z`) : `${text}T00:00:00Z`;
-  // JavaScript keeps milliseconds only; Exact's seven fractional digits are cut, not refused.
-  const ms = Date.parse(normalised.replace(/(\.\d{3})\d+/, "$1"));
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 const bodySchema = z.record(z.string(), z.unknown());
@@ -64,10 +56,11 @@ function convertValue(name: string, field: FieldDef, value: unknown): StoredValu
   switch (field.type) {
     case "Edm.String": {
       if (typeof value !== "string") throw invalid("a string");
-      if (field.maxLength !== undefined && value.length > field.maxLength) {
+      const stored = field.fixedWidth ? value.trim() : value;
+      if (field.maxLength !== undefined && stored.length > field.maxLength) {
         throw new ExactApiError(400, `${name}: the maximum length is ${field.maxLength} characters.`);
       }
-      return value;
+      return stored;
     }
     case "Edm.Guid": {
       if (typeof value !== "string" || !isGuid(value)) throw invalid("a Guid");
@@ -82,6 +75,10 @@ function convertValue(name: string, field: FieldDef, value: unknown): StoredValu
       if (typeof value !== "number" || !Number.isInteger(value)) throw invalid("an integer");
       return value;
     }
+    case "Edm.Double": {
+      if (typeof value !== "number" || !Number.isFinite(value)) throw invalid("a number");
+      return value;
+    }
     case "Edm.DateTime": {
       if (typeof value === "string" && WCF_DATE.test(value)) {
         throw new ExactApiError(
@@ -89,7 +86,7 @@ function convertValue(name: string, field: FieldDef, value: unknown): StoredValu
           `Error processing request stream. Property '${name}': the '/Date(...)/' format is not accepted on write; send ISO 8601.`,
         );
       }
-      const ms = typeof value === "string" ? parseIsoDate(value) : undefined;
+      const ms = typeof value === "string" ? parseExactIsoDate(value) : undefined;
       if (ms === undefined) throw invalid("an ISO 8601 date");
       return ms;
     }

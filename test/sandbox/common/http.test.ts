@@ -106,6 +106,16 @@ describe("createRouter", () => {
     expect((await fetch(`${server.url}/THINGS`)).status).toBe(404);
   });
 
+  it("builds the request URL with https when a TLS front says X-Forwarded-Proto: https, and http otherwise", async () => {
+    const router = createRouter().add("GET", "/where", (_req, res, { url }) => sendJson(res, 200, { origin: url.origin }));
+    server = await startHttpServer(router.handle, { port: 0, host: "127.0.0.1" });
+    const origin = async (headers: Record<string, string>) =>
+      ((await (await fetch(`${server?.url}/where`, { headers })).json()) as { origin: string }).origin;
+    expect(await origin({ "X-Forwarded-Proto": "https" })).toBe(`https://127.0.0.1:${server.port}`);
+    expect(await origin({ "X-Forwarded-Proto": "ftp" })).toBe(`http://127.0.0.1:${server.port}`);
+    expect(await origin({})).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
   it("answers thrown HttpErrors through the error hook", async () => {
     const router = createRouter()
       .add("GET", "/teapot", () => {

@@ -8,14 +8,20 @@ import { CallStats } from "#lib/sandbox/common/stats";
 let server: RunningServer;
 afterEach(async () => server.close());
 
-async function startSystem() {
+async function startSystem(outagePage?: (status: number) => string | undefined) {
   const stats = new CallStats();
   const faults = new FaultInjector();
   let resets = 0;
   const errorBody = (status: number, message: string) => ({ problem: message, status });
   const router = createRouter().add("GET", "/records", (_req, res) => sendJson(res, 200, { items: [] }));
   mountSandboxRoutes(router, { stats, faults, errorBody, reset: () => void (resets += 1) });
-  const admit = createApiCallGate({ stats, faults, errorBody, faultHeaders: (status) => ({ "X-Fault": String(status) }) });
+  const admit = createApiCallGate({
+    stats,
+    faults,
+    errorBody,
+    faultHeaders: (status) => ({ "X-Fault": String(status) }),
+    ...(outagePage ? { outagePage } : {}),
+  });
   server = await startHttpServer(
     (req, res) => {
       if (admit(req, res)) return router.handle(req, res);
@@ -37,6 +43,20 @@ describe("sandbox control routes and the API call gate", () => {
     expect(limited.headers.get("X-Fault")).toBe("429");
     expect(await limited.json()).toMatchObject({ status: 429 });
     expect((await fetch(`${server.url}/records`)).status).toBe(200);
+  });
+
+  it("answers an injected fault with the system's outage page where it has one, and its error body elsewhere", async () => {
+    const { post } = await startSystem((status) => (status === 503 ? "<html><body>down</body></html>" : undefined));
+    await post("/_sandbox/faults", { status: 503, times: 1 });
+    await post("/_sandbox/faults", { status: 500, times: 1 });
+    const outage = await fetch(`${server.url}/records`);
+    expect(outage.status).toBe(503);
+    expect(outage.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+    expect(outage.headers.get("X-Fault")).toBe("503");
+    expect(await outage.text()).toBe("<html><body>down</body></html>");
+    const failure = await fetch(`${server.url}/records`);
+    expect(failure.status).toBe(500);
+    expect(await failure.json()).toMatchObject({ status: 500 });
   });
 
   it("refuses malformed fault bodies with 400 and clears faults on DELETE", async () => {

@@ -18,12 +18,12 @@ describe("Exact sandbox rate limits", () => {
     const clock = testClock();
     client = await startClient({ now: clock.read, rateLimit: { perMinute: 3, perDay: 100 } });
     const nextMinute = Date.UTC(2024, 4, 1, 10, 1, 0);
-    const nextDay = Date.UTC(2024, 4, 2);
+    const nextDayInSeconds = Date.UTC(2024, 4, 2) / 1000;
 
     const first = await client.api("crm/Contacts");
     expect(first.headers.get("X-RateLimit-Limit")).toBe("100");
     expect(first.headers.get("X-RateLimit-Remaining")).toBe("99");
-    expect(first.headers.get("X-RateLimit-Reset")).toBe(String(nextDay));
+    expect(first.headers.get("X-RateLimit-Reset")).toBe(String(nextDayInSeconds));
     expect(first.headers.get("X-RateLimit-Minutely-Limit")).toBe("3");
     expect(minutelyRemaining(first)).toBe("2");
     expect(first.headers.get("X-RateLimit-Minutely-Reset")).toBe(String(nextMinute));
@@ -51,6 +51,23 @@ describe("Exact sandbox rate limits", () => {
     expect(fresh.headers.get("X-RateLimit-Remaining")).toBe("96");
   });
 
+  it("sends the daily reset in epoch seconds and the minutely one in epoch milliseconds by default", async () => {
+    client = await startClient({ now: testClock(Date.UTC(2024, 4, 1, 10, 0, 30, 250)).read });
+    const response = await client.api("crm/Contacts");
+    expect(response.headers.get("X-RateLimit-Reset")).toBe("1714608000");
+    expect(response.headers.get("X-RateLimit-Minutely-Reset")).toBe("1714557660000");
+  });
+
+  it("sends each reset header in the unit the options choose", async () => {
+    client = await startClient({
+      now: testClock(Date.UTC(2024, 4, 1, 10, 0, 30, 250)).read,
+      rateLimit: { perMinute: 100, perDay: 1000, minutelyResetUnit: "s", dailyResetUnit: "ms" },
+    });
+    const response = await client.api("crm/Contacts");
+    expect(response.headers.get("X-RateLimit-Reset")).toBe("1714608000000");
+    expect(response.headers.get("X-RateLimit-Minutely-Reset")).toBe("1714557660");
+  });
+
   it("answers 429 once the daily budget is spent", async () => {
     const clock = testClock();
     client = await startClient({ now: clock.read, rateLimit: { perMinute: 100, perDay: 2 } });
@@ -65,7 +82,7 @@ describe("Exact sandbox rate limits", () => {
 });
 
 describe("Exact sandbox faults, stats and reset", () => {
-  it("fails the next N matching calls (method and path) with Exact's error body", async () => {
+  it("fails the next N matching calls (method and path) as an outage does: a short HTML page, not Exact's body", async () => {
     client = await startClient();
     const armed = await control("faults", {
       method: "POST",
@@ -80,7 +97,11 @@ describe("Exact sandbox faults, stats and reset", () => {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const failed = await client.api(path, { method: "PUT", json: { FirstName: "X" } });
       expect(failed.status).toBe(503);
-      expect(await errorText(failed)).toMatch(/unavailable/i);
+      expect(failed.headers.get("Content-Type")).toMatch(/^text\/html/);
+      const page = await failed.text();
+      expect(page).toMatch(/^<!DOCTYPE html>/);
+      expect(page).toContain("Service Unavailable");
+      expect(page).not.toContain('"error"');
     }
     expect((await client.api(path, { method: "PUT", json: { FirstName: "X" } })).status).toBe(204);
   });
@@ -105,7 +126,10 @@ describe("Exact sandbox faults, stats and reset", () => {
       expect((await control("faults", { method: "POST", body: JSON.stringify(body) })).status, JSON.stringify(body)).toBe(400);
     }
     await control("faults", { method: "POST", body: JSON.stringify({ status: 500, times: 5 }) });
-    expect((await client.api("crm/Contacts")).status).toBe(500);
+    const outage = await client.api("crm/Contacts");
+    expect(outage.status).toBe(500);
+    expect(outage.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect(await outage.text()).toContain("Internal server error");
     expect((await control("faults", { method: "DELETE" })).status).toBe(204);
     expect((await client.api("crm/Contacts")).status).toBe(200);
   });

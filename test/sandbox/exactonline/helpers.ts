@@ -71,6 +71,14 @@ export async function startClient(options: ExactSandboxOptions = {}): Promise<Ex
   return { sandbox, tokens, base, api };
 }
 
+/** Asks a POST or PUT for the written record back. */
+export const REPRESENTATION = { Prefer: "return=representation" } as const;
+
+/** Calls a `/_sandbox/` control route of the sandbox. */
+export function control(sandbox: ExactSandbox, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${sandbox.url}/_sandbox/${path}`, { ...init, headers: init.body ? { "Content-Type": "application/json" } : {} });
+}
+
 /** The OData error text of a response. */
 export async function errorText(response: Response): Promise<string> {
   const body = (await response.json()) as { error: { code: string; message: { lang: string; value: string } } };

@@ -77,7 +77,10 @@ describe("Exact sandbox OAuth2 code flow", () => {
     clock.advance(569_000);
     const early = await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: first.refresh_token });
     expect(early.status).toBe(400);
-    expect(await early.json()).toEqual({ error: "invalid_request", error_description: "TooEarlyToRefreshTokens" });
+    expect(early.headers.get("Reason")).toBe("TooEarlyToRefreshTokens");
+    const earlyText = await early.text();
+    expect(JSON.parse(earlyText)).toEqual({ error: "access_denied", error_description: "Rate limit exceeded: access_token not expired" });
+    expect(earlyText).not.toContain("TooEarlyToRefreshTokens");
 
     clock.advance(1_000);
     const refreshed = await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: first.refresh_token });
@@ -90,6 +93,34 @@ describe("Exact sandbox OAuth2 code flow", () => {
     expect(reused.status).toBe(400);
     expect(await reused.json()).toEqual({ error: "invalid_grant" });
     expect((await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: "Refresh!nope" })).status).toBe(400);
+  });
+
+  it("answers an unused refresh token after 30 days with invalid_request and the time it expired", async () => {
+    const clock = testClock(Date.UTC(2024, 0, 10, 8, 0, 0));
+    sandbox = await startExactSandbox({ port: 0, now: clock.read });
+    const tokens = await authorize(sandbox);
+    clock.advance(30 * 24 * 3_600_000);
+    const expired = await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+    expect(expired.status).toBe(400);
+    // Issued 10 January 08:00 UTC, so it expired 9 February 08:00 UTC: 09:00 in Amsterdam (CET).
+    expect(await expired.json()).toEqual({
+      error: "invalid_request",
+      error_description: "The refresh token expired at 2024-02-09T09:00:00+01:00",
+    });
+  });
+
+  it("counts token-endpoint calls per client id in the stats", async () => {
+    const clock = testClock();
+    sandbox = await startExactSandbox({ port: 0, now: clock.read });
+    const tokens = await authorize(sandbox);
+    await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+    await tokenRequest(sandbox, { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: "someone-else" });
+    const stats = (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as {
+      tokenCalls: Record<string, number>;
+      calls: Record<string, number>;
+    };
+    expect(stats.tokenCalls).toEqual({ [sandbox.clientId]: 2, unknown: 1 });
+    expect(stats.calls["POST /api/oauth2/token"]).toBe(3);
   });
 
   it("expires access tokens after accessTokenTtlSeconds with Exact's 401 body", async () => {

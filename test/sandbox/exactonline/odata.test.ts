@@ -55,10 +55,11 @@ describe("Exact sandbox OData query options", () => {
   it("filters on guid, datetime, booleans and null, with and/or and parentheses", async () => {
     expect(await codes(`$filter=ID eq guid'${ids.beta?.toUpperCase()}'`)).toEqual(["BETA"]);
     expect(await codes("$filter=StartDate ge datetime'2024-03-01T00:00:00'")).toEqual(["GAMMA"]);
-    // ALPHA was created at the first instant, BETA and GAMMA one and two seconds later.
-    const firstInstant = new Date(clock.now - 2000).toISOString().slice(0, 19);
-    expect((await codes(`$filter=Modified gt datetime'${firstInstant}'`)).sort()).toEqual(["BETA", "GAMMA"]);
-    expect(await codes(`$filter=Modified le datetime'${firstInstant}Z'`)).toEqual(["ALPHA"]);
+    // ALPHA was created at 10:00:30 UTC, BETA and GAMMA one and two seconds later. A zone-less
+    // literal is Amsterdam time (12:00:30 in May); one with Z is that instant.
+    expect((await codes("$filter=Modified gt datetime'2024-05-01T12:00:30'")).sort()).toEqual(["BETA", "GAMMA"]);
+    expect(await codes("$filter=Modified le datetime'2024-05-01T10:00:30Z'")).toEqual(["ALPHA"]);
+    expect((await codes("$filter=Modified gt datetime'2024-05-01T10:00:31'")).sort()).toEqual(["ALPHA", "BETA", "GAMMA"]);
     expect(await codes("$filter=IsStockItem eq true")).toEqual(["ALPHA"]);
     expect((await codes("$filter=StartDate eq null")).sort()).toEqual(["BETA"]);
     expect((await codes("$filter=Notes ne null or (Code eq 'GAMMA' and IsSalesItem eq true)")).sort()).toEqual(["BETA", "GAMMA"]);

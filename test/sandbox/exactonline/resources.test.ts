@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
-import { errorText, GUID, startClient, testClock } from "./helpers";
+import { errorText, GUID, REPRESENTATION, startClient, testClock } from "./helpers";
 import type { ExactTestClient } from "./helpers";
 
 let client: ExactTestClient;
@@ -14,9 +14,11 @@ type Single = { d: Record<string, unknown> };
 type List = { d: { results: Array<Record<string, unknown>>; __next?: string } };
 
 const account = EXACT_SANDBOX.defaultAccountId;
+/** The test clock runs in May: Amsterdam is on summer time, two hours ahead of UTC. */
+const CEST = 2 * 3_600_000;
 
 async function createContact(fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await client.api("crm/Contacts", { method: "POST", json: { Account: account, ...fields } });
+  const response = await client.api("crm/Contacts", { method: "POST", json: { Account: account, ...fields }, headers: REPRESENTATION });
   expect(response.status).toBe(201);
   return ((await response.json()) as Single).d;
 }
@@ -30,7 +32,7 @@ describe("Exact sandbox resources", () => {
     expect(list.d.results.map((row) => row.ID)).toEqual([account]);
   });
 
-  it("creates a contact (201 with the record), derives FullName and AccountName, dates as /Date(ms)/", async () => {
+  it("creates a contact (201 with the record when asked), derives FullName and AccountName, dates in Amsterdam time", async () => {
     const created = await createContact({ FirstName: "Ola", LastName: "Nordmann", Email: "ola@example.com" });
     expect(created.ID).toMatch(GUID);
     expect(created).toMatchObject({
@@ -41,8 +43,8 @@ describe("Exact sandbox resources", () => {
       Email: "ola@example.com",
       BusinessEmail: "ola@example.com",
       Division: client.sandbox.division,
-      Created: `/Date(${clock.now})/`,
-      Modified: `/Date(${clock.now})/`,
+      Created: `/Date(${clock.now + CEST})/`,
+      Modified: `/Date(${clock.now + CEST})/`,
     });
     const fetched = await client.api(`crm/Contacts(guid'${String(created.ID)}')`);
     expect(((await fetched.json()) as Single).d).toMatchObject({ ID: created.ID, FullName: "Ola Nordmann" });
@@ -75,7 +77,7 @@ describe("Exact sandbox resources", () => {
     expect(await put.text()).toBe("");
     const after = ((await (await client.api(`crm/Contacts(guid'${String(created.ID)}')`)).json()) as Single).d;
     expect(after).toMatchObject({ FirstName: "Kari", LastName: "Nordmann", FullName: "Kari Nordmann", JobTitleDescription: "CEO" });
-    expect(after.Modified).toBe(`/Date(${clock.now})/`);
+    expect(after.Modified).toBe(`/Date(${clock.now + CEST})/`);
     expect(after.Created).toBe(created.Created);
   });
 
@@ -90,7 +92,8 @@ describe("Exact sandbox resources", () => {
 
   it("requires an existing Account and a first or last name for contacts", async () => {
     const noAccount = await client.api("crm/Contacts", { method: "POST", json: { LastName: "X" } });
-    expect(noAccount.status).toBe(400);
+    expect(noAccount.status).toBe(500);
+    expect(await errorText(noAccount)).toBe("Verplicht: Account");
     const missingAccount = await client.api("crm/Contacts", {
       method: "POST",
       json: { Account: "22222222-2222-2222-2222-222222222222", LastName: "X" },
@@ -98,12 +101,16 @@ describe("Exact sandbox resources", () => {
     expect(missingAccount.status).toBe(400);
     expect(await errorText(missingAccount)).toContain("does not exist");
     const noName = await client.api("crm/Contacts", { method: "POST", json: { Account: account, Email: "a@example.com" } });
-    expect(noName.status).toBe(400);
-    expect(await errorText(noName)).toContain("FirstName or LastName");
+    expect(noName.status).toBe(500);
+    expect(await errorText(noName)).toBe("Verplicht: FirstName of LastName");
   });
 
   it("items need Code and Description, respect length limits and keep Code unique in the division", async () => {
-    const ok = await client.api("logistics/Items", { method: "POST", json: { Code: "A-1", Description: "x".repeat(60) } });
+    const ok = await client.api("logistics/Items", {
+      method: "POST",
+      json: { Code: "A-1", Description: "x".repeat(60) },
+      headers: REPRESENTATION,
+    });
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as Single).d).toMatchObject({ Code: "A-1", Unit: "pc", IsSalesItem: true });
     const tooLong = await client.api("logistics/Items", { method: "POST", json: { Code: "A-2", Description: "x".repeat(61) } });
@@ -113,21 +120,23 @@ describe("Exact sandbox resources", () => {
       json: { Code: "A-3", Description: "ok", ExtraDescription: "y".repeat(256) },
     });
     expect(extraTooLong.status).toBe(400);
-    expect((await client.api("logistics/Items", { method: "POST", json: { Description: "no code" } })).status).toBe(400);
-    expect((await client.api("logistics/Items", { method: "POST", json: { Code: "A-4" } })).status).toBe(400);
+    expect((await client.api("logistics/Items", { method: "POST", json: { Description: "no code" } })).status).toBe(500);
+    expect((await client.api("logistics/Items", { method: "POST", json: { Code: "A-4" } })).status).toBe(500);
     const duplicate = await client.api("logistics/Items", { method: "POST", json: { Code: "a-1", Description: "dup" } });
-    expect(duplicate.status).toBe(400);
-    expect(await errorText(duplicate)).toContain("already exists");
+    expect(duplicate.status).toBe(500);
+    expect(await errorText(duplicate)).toContain("Gegeven bestaat reeds");
   });
 
-  it("accepts ISO 8601 dates, answers them as /Date(ms)/, and refuses /Date(ms)/ on write", async () => {
+  it("accepts ISO 8601 dates, answers them as /Date(n)/ in Amsterdam time, and refuses /Date(n)/ on write", async () => {
     const created = await client.api("logistics/Items", {
       method: "POST",
       json: { Code: "D-1", Description: "dated", StartDate: "2024-03-01T12:30:00Z", EndDate: "2024-12-31" },
+      headers: REPRESENTATION,
     });
     expect(created.status).toBe(201);
     const item = ((await created.json()) as Single).d;
-    expect(item.StartDate).toBe(`/Date(${Date.UTC(2024, 2, 1, 12, 30)})/`);
+    // 12:30 UTC on 1 March is 13:30 in Amsterdam (CET); a date alone is Amsterdam midnight.
+    expect(item.StartDate).toBe(`/Date(${Date.UTC(2024, 2, 1, 13, 30)})/`);
     expect(item.EndDate).toBe(`/Date(${Date.UTC(2024, 11, 31)})/`);
     const wcf = await client.api(`logistics/Items(guid'${String(item.ID)}')`, {
       method: "PUT",

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
-import { errorText, startClient } from "./helpers";
+import { errorText, startClient, testClock } from "./helpers";
 import type { ExactTestClient } from "./helpers";
 
 type List = { d: { results: Array<Record<string, unknown>>; __next?: string } };
@@ -129,5 +129,53 @@ describe("Exact sandbox sync API", () => {
     expect(((await viaApi.json()) as { d: Record<string, unknown> }).d.StartDate).toBe(`/Date(${Date.UTC(2024, 0, 2)})/`);
     expect((await putEmployee(2, { Salary: 1 })).status).toBe(400);
     expect((await fetch(`${client.sandbox.url}/_sandbox/employees/${employeeId(9)}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("reads `Timestamp gt 123L` (Int64 suffix) as `Timestamp gt 123`", async () => {
+    await createContact("A");
+    await createContact("B");
+    const [first] = await syncRows("sync/CRM/Contacts?$filter=Timestamp gt 1&$select=Timestamp");
+    const cursor = Number(first?.Timestamp);
+    const plain = await syncRows(`sync/CRM/Contacts?$filter=Timestamp gt ${cursor}&$select=LastName`);
+    const suffixed = await syncRows(`sync/CRM/Contacts?$filter=Timestamp gt ${cursor}L&$select=LastName`);
+    expect(plain.map((row) => row.LastName)).toEqual(["B"]);
+    expect(suffixed).toEqual(plain);
+  });
+
+  it("keeps sync/Deleted for two months by the sandbox's clock", async () => {
+    const clock = testClock(Date.UTC(2024, 4, 1, 10, 0, 30));
+    await client.sandbox.stop();
+    client = await startClient({ now: clock.read, accessTokenTtlSeconds: 100 * 24 * 3600 });
+    const older = await createContact("Older");
+    await client.api(`crm/Contacts(guid'${older}')`, { method: "DELETE" });
+    clock.now = Date.UTC(2024, 5, 1, 10, 0, 30);
+    const newer = await createContact("Newer");
+    await client.api(`crm/Contacts(guid'${newer}')`, { method: "DELETE" });
+    const deletedKeys = async () => (await syncRows("sync/Deleted?$filter=Timestamp gt 1&$select=EntityKey")).map((row) => row.EntityKey);
+    clock.now = Date.UTC(2024, 6, 1, 10, 0, 30);
+    expect(await deletedKeys()).toEqual([older, newer]);
+    clock.advance(1);
+    expect(await deletedKeys()).toEqual([newer]);
+  });
+});
+
+describe("Exact sandbox sync API with int64AsString", () => {
+  it("sends Timestamps as JSON strings, and still filters and pages on them", async () => {
+    await client.sandbox.stop();
+    client = await startClient({ int64AsString: true });
+    const id = await createContact("Stringly");
+    const response = await client.api("sync/CRM/Contacts?$filter=Timestamp gt 1L&$select=ID,Timestamp");
+    const text = await response.text();
+    const [row] = (JSON.parse(text) as List).d.results;
+    expect(row?.ID).toBe(id);
+    expect(typeof row?.Timestamp).toBe("string");
+    expect(text).toMatch(/"Timestamp":"\d+"/);
+    expect(await syncRows(`sync/CRM/Contacts?$filter=Timestamp gt ${String(row?.Timestamp)}L&$select=ID`)).toEqual([]);
+  });
+
+  it("sends them as JSON numbers by default", async () => {
+    await createContact("Numeric");
+    const [row] = await syncRows("sync/CRM/Contacts?$filter=Timestamp gt 1&$select=Timestamp");
+    expect(typeof row?.Timestamp).toBe("number");
   });
 });

@@ -5,7 +5,7 @@ import { readBody, sendEmpty, startHttpServer } from "#lib/sandbox/common/http";
 import type { RunningServer } from "#lib/sandbox/common/http";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { signContent } from "#lib/sandbox/exactonline/webhooks";
-import { errorText, startClient } from "./helpers";
+import { errorText, REPRESENTATION, startClient, testClock } from "./helpers";
 import type { ExactTestClient } from "./helpers";
 
 // Test vector computed once outside the code under test:
@@ -39,7 +39,11 @@ let client: ExactTestClient;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 async function subscribe(callbackUrl: string, topic = "Contacts"): Promise<Response> {
-  return client.api("webhooks/WebhookSubscriptions", { method: "POST", json: { CallbackURL: callbackUrl, Topic: topic } });
+  return client.api("webhooks/WebhookSubscriptions", {
+    method: "POST",
+    json: { CallbackURL: callbackUrl, Topic: topic },
+    headers: REPRESENTATION,
+  });
 }
 
 async function createContact(): Promise<string> {
@@ -65,7 +69,12 @@ describe("Exact sandbox webhooks", () => {
 
   it("validates the callback with an empty POST, then delivers signed notifications on create, update and delete", async () => {
     receiver = await startReceiver();
-    client = await startClient({ webhookSecret: VECTOR_SECRET, delivery: { retryDelayMs: 10 } });
+    // 10:00:30.250 UTC on 1 May is 12:00:30.250 in Amsterdam (CEST).
+    client = await startClient({
+      webhookSecret: VECTOR_SECRET,
+      delivery: { retryDelayMs: 10 },
+      now: testClock(Date.UTC(2024, 4, 1, 10, 0, 30, 250)).read,
+    });
     const created = await subscribe(`${receiver.server.url}/hook`);
     expect(created.status).toBe(201);
     const subscription = ((await created.json()) as { d: Record<string, unknown> }).d;
@@ -98,21 +107,22 @@ describe("Exact sandbox webhooks", () => {
         Key: id,
         ExactOnlineEndpoint: `${client.base}/crm/Contacts(guid'${id}')`,
       });
-      expect(Number.isNaN(Date.parse(String(parsed.Content.EventCreatedOn)))).toBe(false);
+      expect(parsed.Content.EventCreatedOn).toBe("2024-05-01T12:00:30.250");
       actions.push(parsed.Content.Action);
     }
     expect(actions).toEqual(["Create", "Update", "Delete"]);
     expect(client.sandbox.stats().deliveries).toEqual({ sent: 3, failed: 0 });
   });
 
-  it("refuses a subscription whose callback fails validation or cannot be reached", async () => {
+  it("refuses a subscription whose callback fails validation or cannot be reached: a functional 500 with Exact's body", async () => {
     receiver = await startReceiver([500]);
     client = await startClient();
     const failing = await subscribe(`${receiver.server.url}/hook`);
-    expect(failing.status).toBe(400);
-    expect(await errorText(failing)).toContain("validation");
+    expect(failing.status).toBe(500);
+    expect(await errorText(failing)).toContain("validatie mislukt");
     const unreachable = await subscribe("http://127.0.0.1:9/hook");
-    expect(unreachable.status).toBe(400);
+    expect(unreachable.status).toBe(500);
+    expect(await errorText(unreachable)).toContain("CallbackURL");
     const list = await client.api("webhooks/WebhookSubscriptions");
     expect(((await list.json()) as { d: { results: unknown[] } }).d.results).toEqual([]);
   });
@@ -125,7 +135,9 @@ describe("Exact sandbox webhooks", () => {
     expect(employees.status).toBe(400);
     expect(await errorText(employees)).toContain("Employees");
     expect((await subscribe(`${receiver.server.url}/hook`, "Items")).status).toBe(201);
-    expect((await subscribe(`${receiver.server.url}/hook`, "Items")).status).toBe(400);
+    const duplicate = await subscribe(`${receiver.server.url}/hook`, "Items");
+    expect(duplicate.status).toBe(500);
+    expect(await errorText(duplicate)).toContain("Gegeven bestaat reeds");
   });
 
   it("lists and deletes subscriptions; a deleted one gets nothing more", async () => {
