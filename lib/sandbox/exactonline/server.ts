@@ -42,8 +42,11 @@ const rateLimitSchema = z.object({
   perDay: z.number().int().positive().default(5000),
   /** `X-RateLimit-Minutely-Reset` in epoch milliseconds (most reports) or seconds. */
   minutelyResetUnit: resetUnit.default("ms"),
-  /** `X-RateLimit-Reset` (daily) in epoch seconds (the recording in the spec) or milliseconds. */
-  dailyResetUnit: resetUnit.default("s"),
+  /**
+   * `X-RateLimit-Reset` (daily) in epoch milliseconds (most reports, and what widely used clients
+   * expect) or seconds (one recording in the spec).
+   */
+  dailyResetUnit: resetUnit.default("ms"),
 });
 
 const optionsSchema = z.object({
