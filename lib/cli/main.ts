@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { EXIT, stringOption, type Command, type OptionValues } from "#lib/cli/command";
 import { backfillCommand } from "#lib/cli/commands/backfill";
+import { connectCommand } from "#lib/cli/commands/connect";
 import { historyCommand } from "#lib/cli/commands/history";
 import { replayCommand } from "#lib/cli/commands/replay";
 import { statusCommand } from "#lib/cli/commands/status";
@@ -10,7 +11,14 @@ import { describeError, UsageError } from "#lib/cli/errors";
 import { table } from "#lib/cli/format";
 import { processIo, type Io } from "#lib/cli/io";
 
-export const COMMANDS: readonly Command[] = [statusCommand, historyCommand, subscribeCommand, backfillCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  historyCommand,
+  subscribeCommand,
+  backfillCommand,
+  replayCommand,
+  connectCommand,
+];
 
 const GLOBAL_OPTIONS = {
   stage: { type: "string" },

@@ -3,7 +3,10 @@ import type { CrmOfficeConnectorConfig } from "#lib/connectors/crmoffice/client"
 import type { ExactConnectorConfig } from "#lib/connectors/exactonline/client";
 import { createExactGovernor, type ExactBudgetUsage, type ExactCallGovernor } from "#lib/connectors/exactonline/governor";
 import { loadSecrets, type Secrets } from "#lib/config/secrets";
-import { parseSettings, type Settings } from "#lib/config/settings";
+import { ConfigurationError, parseSettings, type Settings } from "#lib/config/settings";
+import { kmsDataKeySource } from "#lib/aws/kms";
+import { createTokenCipher, localDataKeySource, type TokenCipher } from "#lib/connectors/exactonline/token-cipher";
+import type { ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
 import { createCrmOfficeConnector, type CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
 import { createExactConnector, type ExactConnector } from "#lib/connectors/exactonline/client";
 import { metrics } from "#lib/telemetry/index";
@@ -18,7 +21,7 @@ type ConnectorSettings = Pick<
   | "CRMOFFICE_BASE_URL"
   | "CRMOFFICE_CLIENT_ID"
 > &
-  Partial<Pick<Settings, "HTTP_TIMEOUT_MS">>;
+  Partial<Pick<Settings, "HTTP_TIMEOUT_MS" | "TOKEN_KMS_KEY_ID" | "TOKEN_ENCRYPTION_KEY">>;
 type GovernorSettings = Pick<
   Settings,
   "TABLE_NAME" | "EXACT_DIVISION" | "EXACT_CALLS_PER_MINUTE" | "EXACT_CALLS_PER_DAY" | "EXACT_CALLS_SAFETY_MARGIN"
@@ -38,8 +41,9 @@ export function exactConfig(
   settings: ConnectorSettings & Partial<GovernorSettings>,
   secrets: Pick<Secrets, "EXACT_CLIENT_SECRET">,
   options: ExactConfigOptions = {},
-): ExactConnectorConfig {
+): ExactConnectorConfig & ExactOAuthConfig {
   return {
+    cipher: exactTokenCipher(settings),
     baseUrl: settings.EXACT_BASE_URL,
     division: settings.EXACT_DIVISION,
     clientId: settings.EXACT_CLIENT_ID,
@@ -49,6 +53,27 @@ export function exactConfig(
     timeoutMs: settings.HTTP_TIMEOUT_MS,
     governor: exactGovernor(settings, options),
   };
+}
+
+const ciphers = new Map<string, TokenCipher>();
+
+/**
+ * How the deployment seals Exact's tokens: with its KMS key in AWS, with the local key where no
+ * KMS runs. One cipher per process and key, so a container asks KMS for a data key once.
+ */
+export function exactTokenCipher(
+  settings: Pick<Settings, "EXACT_DIVISION"> & Partial<Pick<Settings, "TOKEN_KMS_KEY_ID" | "TOKEN_ENCRYPTION_KEY">>,
+): TokenCipher {
+  const source = settings.TOKEN_KMS_KEY_ID ?? settings.TOKEN_ENCRYPTION_KEY;
+  if (!source) throw new ConfigurationError("missing or invalid settings: TOKEN_KMS_KEY_ID (or, without KMS, TOKEN_ENCRYPTION_KEY)");
+  const cacheKey = `${settings.EXACT_DIVISION}|${source}`;
+  let cipher = ciphers.get(cacheKey);
+  if (!cipher) {
+    const keySource = settings.TOKEN_KMS_KEY_ID ? kmsDataKeySource(settings.TOKEN_KMS_KEY_ID) : localDataKeySource(source);
+    cipher = createTokenCipher(keySource, { purpose: "exact-oauth-tokens", division: String(settings.EXACT_DIVISION) });
+    ciphers.set(cacheKey, cipher);
+  }
+  return cipher;
 }
 
 const governors = new Map<string, ExactCallGovernor>();

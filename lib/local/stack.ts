@@ -6,8 +6,8 @@ import { callback as exactAuthorizationCallback, start as exactAuthorizationStar
 import { handler as health } from "#functions/health";
 import { handler as poller } from "#functions/poller";
 import { handler as worker } from "#functions/worker";
-import { createExactTokenStore, type ExactOAuthConfig } from "#lib/connectors/exactonline/tokens";
-import { connectorsFromEnvironment, exactConfig } from "#lib/config/connectors";
+import { connectorsFromEnvironment } from "#lib/config/connectors";
+import { connectExactLikeAnOperator } from "#lib/local/connect";
 import { loadSecrets } from "#lib/config/secrets";
 import { runBackfill } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
@@ -76,16 +76,6 @@ function localPollSchedule(wakeMs: number): ProductEnvironment {
     EXACT_POLL_MAX_BACKOFF_MINUTES: minutes,
     EXACT_DIVISION_CHECK_MINUTES: String(Number(minutes) * 4),
   };
-}
-
-/** Follows the sandbox's auto-approving OAuth page, as a user's browser would, and stores the tokens. */
-async function authorizeExact(config: ExactOAuthConfig): Promise<void> {
-  const tokens = createExactTokenStore(config);
-  const consent = await fetch(tokens.authorizeUrl("local-stack"), { redirect: "manual" });
-  const location = consent.headers.get("location");
-  const code = location ? new URL(location).searchParams.get("code") : null;
-  if (!code) throw new Error(`Exact authorisation gave no code (HTTP ${consent.status})`);
-  await tokens.exchangeAuthorizationCode(code);
 }
 
 /**
@@ -157,9 +147,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...localPollSchedule(options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS),
     } satisfies ProductEnvironment;
     Object.assign(process.env, env);
-    const { settings: connectorSettings, exactonline, crmoffice } = await connectorsFromEnvironment();
-    const secrets = await loadSecrets(["EXACT_CLIENT_SECRET", "CRMOFFICE_WEBHOOK_SECRET"]);
-    await authorizeExact(exactConfig(connectorSettings, secrets));
+    const { exactonline, crmoffice } = await connectorsFromEnvironment();
+    const secrets = await loadSecrets(["CRMOFFICE_WEBHOOK_SECRET"]);
+    // Exact is connected the way an operator connects it: a one-time link, followed like a browser.
+    await connectExactLikeAnOperator(api.url, prefix);
 
     const workerSource = startSqsEventSource({
       sqs,

@@ -197,7 +197,7 @@ async function checkDivisionMove(deps: ExactPollerDeps, now: number, summary: Po
   const name = pollCursorName(deps.division, DIVISION_CHECK);
   const check = await deps.cursors.read(name);
   if (!isDue(check, now)) return;
-  const movedAt = await deps.exact.divisionMovedAt();
+  const movedAt = (await deps.exact.division())?.movedAt ?? null;
   const moved = movedAt === null ? 0 : Date.parse(movedAt);
   for (const feed of POLLED_FEEDS) {
     const feedName = pollCursorName(deps.division, feed);

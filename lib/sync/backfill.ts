@@ -96,7 +96,9 @@ export async function runBackfill(
 ): Promise<BackfillProgress[]> {
   const flows = chosenFlows(options.flows);
   const sources = backfillSources(flows);
-  const divisionMovedAt = sources.some((source) => source.side === "exactonline") ? await deps.exactonline.divisionMovedAt() : null;
+  const divisionMovedAt = sources.some((source) => source.side === "exactonline")
+    ? ((await deps.exactonline.division())?.movedAt ?? null)
+    : null;
   const results: BackfillProgress[] = [];
   for (const { side, type } of sources) {
     const progress: BackfillProgress = { side, type, pages: 0, records: 0, decisions: {}, done: false };

@@ -93,6 +93,11 @@ const decisionOf = async (ref: RecordRef, kinds: readonly string[]): Promise<Log
   (await t.history(ref)).find((decision) => kinds.includes(decision.kind));
 
 const itemsPath = `POST /api/v1/${division}/logistics/Items`;
+/** Exact API calls so far (token requests are not API calls). */
+const apiCalls = (stats: { calls: Record<string, number> }) =>
+  Object.entries(stats.calls)
+    .filter(([key]) => key.includes(" /api/v1/"))
+    .reduce((sum, [, count]) => sum + count, 0);
 
 describe("Exact's rate limit, end to end", () => {
   it("rides out an injected 429 burst on both systems: events wait, none is dead-lettered, all arrive", async () => {
@@ -134,7 +139,7 @@ describe("Exact's rate limit, end to end", () => {
     expect(await new FailureLog(documentClient(), t.stack.tableName).recent(10)).toEqual([]);
   }, 90_000);
 
-  it("records a write Exact refuses with 400 as unsyncable with the reason, after exactly one failed write", async () => {
+  it("records a duplicate Item Code, which Exact refuses with a 500 and its error body, as unsyncable after at most two Exact calls, never dead-lettered", async () => {
     const code = `DUP-${Date.now().toString(36).toUpperCase()}`;
     const item = await governed(() => t.exact.post("logistics/Items", { Code: code, Description: "Original item" }));
     await eventually(
@@ -147,19 +152,21 @@ describe("Exact's rate limit, end to end", () => {
     // Exact's Codes are unique case-insensitively, while the flow matches orgNr to Code exactly:
     // a company with the lower-cased Code matches nothing, and creating it clashes.
     const before = t.stack.exactSandbox.stats().calls[itemsPath] ?? 0;
+    const exactCallsBefore = apiCalls(t.stack.exactSandbox.stats());
     const company = await t.crm.post("/companies", { name: "Clashing company", orgNr: code.toLowerCase() });
     const ref: RecordRef = { side: "crmoffice", type: "company", id: String(company.id) };
     const decision = await eventually(() => decisionOf(ref, ["unsyncable"]), 60_000, "the unsyncable decision");
     await t.settled();
-    expect(decision.reason).toMatch(
-      /exactonline refused the request: .*logistics\/Items answered 400: Code: an item with code .* already exists/,
-    );
+    // The functional 500 is an answer about the data, in the division's language: not an outage to retry.
+    expect(decision.reason).toMatch(/exactonline refused the request: .*logistics\/Items answered 500: Gegeven bestaat reeds/);
 
     const stored = await documentClient().send(
       new GetCommand({ TableName: t.stack.tableName, Key: keys.unsyncable("crmoffice", "company", ref.id, "items") }),
     );
     expect(stored.Item).toMatchObject({ reason: decision.reason });
     expect((t.stack.exactSandbox.stats().calls[itemsPath] ?? 0) - before).toBe(1);
+    // The look for a matching Code, and the refused create: nothing retried.
+    expect(apiCalls(t.stack.exactSandbox.stats()) - exactCallsBefore).toBeLessThanOrEqual(2);
     expect((await t.history(ref)).map((entry) => entry.kind)).toEqual(["unsyncable"]);
     expect(await queueDepth(t.stack.deadLetterQueueUrl)).toBe(0);
   }, 90_000);

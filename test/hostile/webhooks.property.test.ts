@@ -23,7 +23,7 @@ import { logger } from "#lib/telemetry/index";
 import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import { setEnv } from "../support/env";
 import { createTestQueues, createTestTable, useTestAws } from "../support/aws";
-import { authorise } from "../connectors/support/exact-sandbox";
+import { authorise, testCipher } from "../connectors/support/exact-sandbox";
 
 /*
  * Hostile input. The two webhook handlers, as deployed (API Gateway v2 events, in-process),
@@ -380,6 +380,7 @@ describe("records that break their system's schema", () => {
       clientSecret: exactSandbox.clientSecret,
       redirectUri: exactSandbox.redirectUri,
       tableName,
+      cipher: testCipher(),
     };
     const tokens = createExactTokenStore(exactConfig);
     await authorise(tokens);

@@ -8,6 +8,7 @@ import { exactGovernor } from "#lib/config/connectors";
 import { parseSettings } from "#lib/config/settings";
 import type { BudgetWindowUsage } from "#lib/connectors/exactonline/governor";
 import { FLOWS } from "#lib/flows/index";
+import { readExactConnection, type ExactConnection } from "#lib/connectors/exactonline/tokens";
 import { CursorStore } from "#lib/links/cursors";
 import { FailureLog, type Failure } from "#lib/links/failures";
 import { DELETED_FEED, POLLED_FEEDS, pollCursorName, staleDeletionFeed } from "#lib/poller/exact-poller";
@@ -27,6 +28,8 @@ export interface StatusReport {
   lastErrors: Failure[];
   /** Exact Online calls spent in this minute and today, of the budget the governor enforces. */
   exactBudget: { minute: BudgetWindowUsage; day: BudgetWindowUsage };
+  /** Whether Exact is connected: since when, by which Exact user (their id); null when it never was. */
+  exactConnection: ExactConnection | null;
   /** The Exact poller's feeds: position, last complete read, next read; absent until the first poll. */
   exactFeeds: ExactFeedStatus[];
   /**
@@ -71,7 +74,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
   const feedCursors = Promise.all(
     POLLED_FEEDS.map(async (feed) => ({ feed, cursor: await cursors.read(pollCursorName(settings.EXACT_DIVISION, feed)) })),
   );
-  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget, feeds] = await Promise.all([
+  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget, feeds, exactConnection] = await Promise.all([
     perFlow(kinds.links),
     perFlow(kinds.unsyncable),
     queueDepth(environment.queueUrl),
@@ -79,6 +82,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     new FailureLog(db, environment.tableName).recent(5),
     exactGovernor(settings).usage(),
     feedCursors,
+    readExactConnection(db, environment.tableName, settings.EXACT_DIVISION),
   ]);
   const deletions = feeds.find((feed) => feed.feed === DELETED_FEED)?.cursor ?? null;
   const stale = staleDeletionFeed(deletions, Date.now());
@@ -90,6 +94,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     unsyncableByFlow,
     lastErrors,
     exactBudget: { minute: budget.minute, day: budget.day },
+    exactConnection,
     exactFeeds: feeds.flatMap(({ feed, cursor }) =>
       cursor
         ? [
@@ -125,6 +130,12 @@ export function formatStatus(report: StatusReport): string[] {
     "",
     ...table(
       [
+        [
+          "Exact connected",
+          report.exactConnection
+            ? `since ${report.exactConnection.connectedAt}, by Exact user ${report.exactConnection.exactUserId}`
+            : "no (syncctl connect exactonline)",
+        ],
         ["queue", count(report.queueDepth)],
         ["dead letters", count(report.deadLetterDepth)],
         ["Exact calls this minute", `${count(minute.used)} of ${count(minute.limit)}`],

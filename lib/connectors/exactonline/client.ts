@@ -37,15 +37,17 @@ import {
   wireRecordSchema,
 } from "./schemas";
 import { createExactTokenStore } from "./tokens";
+import type { TokenCipher } from "./token-cipher";
 import type { ExactOAuthConfig, ExactTokenStore } from "./tokens";
 import { createExactTransport } from "./transport";
 import type { ExactResponseInfo } from "./transport";
 
-export interface ExactConnectorConfig extends ExactOAuthConfig {
+export interface ExactConnectorConfig extends Omit<ExactOAuthConfig, "cipher"> {
   /** Told of every answer (status and rate-limit state), e.g. by a call governor. */
   onResponse?: (info: ExactResponseInfo) => void;
-  /** The token store to use; by default the DynamoDB store built from this same config. */
+  /** The token store to use; by default the DynamoDB store built from this same config (and `cipher`). */
   tokens?: ExactTokenStore;
+  cipher?: TokenCipher;
   /** The division's call budget shared by all workers: taken before every API call (not token requests). */
   governor?: ExactCallGovernor;
 }
@@ -99,10 +101,11 @@ export interface ExactConnector extends Connector {
   /** The authorised user and their current division (`current/Me`). */
   currentUser(): Promise<ExactCurrentUser>;
   /**
-   * When the division was last moved to another database (`system/Divisions`), ISO UTC, or null.
-   * A move renumbers every sync Timestamp from 1, so cursors taken before it are meaningless.
+   * The configured division as `system/Divisions` describes it, or null when the tokens do not
+   * reach it. `movedAt`: when it was last moved to another database (ISO UTC), which renumbers
+   * every sync Timestamp from 1, so cursors taken before it are meaningless.
    */
-  divisionMovedAt(): Promise<string | null>;
+  division(): Promise<{ code: number; movedAt: string | null } | null>;
   webhookSubscriptions: {
     list(): Promise<ExactWebhookSubscription[]>;
     /** Exact first POSTs an empty body to the callback, which must answer 2xx. */
@@ -129,6 +132,11 @@ function writableResourceOf(type: string): ExactResource {
   return resource;
 }
 
+function requireCipher(cipher: TokenCipher | undefined): TokenCipher {
+  if (!cipher) throw new Error("exactonline: the token store needs a cipher: tokens are never stored in clear");
+  return cipher;
+}
+
 /** Splits `items` into chunks of at most `size`. */
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
@@ -142,7 +150,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
   const now = config.now ?? Date.now;
   const transport = createExactTransport({
     baseUrl,
-    tokens: config.tokens ?? createExactTokenStore(config),
+    tokens: config.tokens ?? createExactTokenStore({ ...config, cipher: requireCipher(config.cipher) }),
     fetch: config.fetch ?? fetch,
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     now,
@@ -289,10 +297,11 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
       return { userId: me.UserID.toLowerCase(), division: me.CurrentDivision };
     },
 
-    async divisionMovedAt() {
+    async division() {
       const url = `${divisionUrl}/system/Divisions${queryString({ select: ["Code", "DivisionMoveDate"], filter: `Code eq ${config.division}` })}`;
       const [division] = parseODataList(divisionSchema, await transport.send("GET", url)).results;
-      return division?.DivisionMoveDate ? fromExactDate(division.DivisionMoveDate) : null;
+      if (!division) return null;
+      return { code: division.Code, movedAt: division.DivisionMoveDate ? fromExactDate(division.DivisionMoveDate) : null };
     },
 
     webhookSubscriptions: {

@@ -8,17 +8,23 @@
  * lease taken waits briefly and re-reads. Exact refuses refreshes within ~570 s of the
  * access token's issue (TooEarlyToRefreshTokens) and counts refused calls towards blocking
  * the app, so a refresh is attempted only once the token is old enough.
+ *
+ * Both tokens are sealed (token-cipher.ts) before they are written: the item holds ciphertext.
+ * The first pair comes only from a verified connect (lib/connect): `requestInitialTokens` trades
+ * the code without storing anything, and `storeConnection` replaces the pair once the connect has
+ * checked that it reaches the configured division.
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { documentClient } from "#lib/aws/dynamodb";
 import { keys } from "#lib/store/keys";
 import { AuthorizationError, RateLimitedError, TransientError, classifyHttpFailure } from "../errors";
 import { exchange, parseBody, tryParseBody } from "../http";
 import { tokenErrorSchema, tokenResponseSchema } from "./schemas";
+import type { TokenCipher } from "./token-cipher";
 
 export interface ExactOAuthConfig {
   /** e.g. `https://start.exactonline.nl`, or a sandbox's URL. */
@@ -38,13 +44,33 @@ export interface ExactOAuthConfig {
   leaseMs?: number;
   /** How long a worker that found the lease taken waits before re-reading; default 250 ms. */
   leaseWaitMs?: number;
+  /** Seals the tokens before they are stored, and opens them on read. */
+  cipher: TokenCipher;
+}
+
+/** A token pair as Exact issued it, timed by our clock. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  issuedAt: number;
+  accessTokenExpiresAt: number;
+}
+
+/** Who connected Exact, and when (no name: the Exact user's id is enough to find them). */
+export interface ExactConnection {
+  connectedAt: string;
+  exactUserId: string;
 }
 
 export interface ExactTokenStore {
   /** Where to send the user to authorise the app (authorization code flow). */
   authorizeUrl(state: string): string;
-  /** Trades the code from the redirect for the first token pair and stores it. */
-  exchangeAuthorizationCode(code: string): Promise<void>;
+  /** Trades the code from the redirect for a token pair, storing nothing (one token call). */
+  requestInitialTokens(code: string): Promise<TokenPair>;
+  /** Replaces the stored pair with a verified connect's, and records who connected and when. */
+  storeConnection(pair: TokenPair, connection: ExactConnection): Promise<void>;
+  /** Who connected Exact and when; null when it never was. */
+  connection(): Promise<ExactConnection | null>;
   /** A usable access token, refreshed first when it is old enough to be due. */
   accessToken(): Promise<string>;
   /** After Exact answered 401 to `rejected`: a newer token (stored by another worker, or refreshed now). */
@@ -60,22 +86,40 @@ const DEFAULT_LEASE_WAIT_MS = 250;
 /** After a too-early refusal: Exact allows the refresh at most half a minute later (570 s of a 600 s token). */
 const TOO_EARLY_WAIT_MS = 30_000;
 
-const tokenItemSchema = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
+const storedItemSchema = z.object({
+  accessTokenSealed: z.string(),
+  refreshTokenSealed: z.string(),
   accessTokenExpiresAt: z.number(),
   issuedAt: z.number(),
   version: z.number().int(),
   leaseOwner: z.string().optional(),
   leaseUntil: z.number().optional(),
+  connectedAt: z.string().optional(),
+  connectedBy: z.string().optional(),
 });
-type TokenItem = z.output<typeof tokenItemSchema>;
 
-interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  issuedAt: number;
-  accessTokenExpiresAt: number;
+/** The stored item with its tokens opened. */
+interface TokenItem extends TokenPair {
+  version: number;
+}
+
+/** Who connected Exact and when, from the token item (no token is opened, no secret needed). */
+export async function readExactConnection(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  division: number,
+): Promise<ExactConnection | null> {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.token(division),
+      ProjectionExpression: "connectedAt, connectedBy",
+      ConsistentRead: true,
+    }),
+  );
+  const connectedAt = Item?.connectedAt;
+  const connectedBy = Item?.connectedBy;
+  return typeof connectedAt === "string" && typeof connectedBy === "string" ? { connectedAt, exactUserId: connectedBy } : null;
 }
 
 export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore {
@@ -98,9 +142,35 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
   const refreshDueAt = (item: TokenItem) =>
     Math.min(item.accessTokenExpiresAt, Math.max(refreshAllowedAt(item), item.accessTokenExpiresAt - REFRESH_MARGIN_MS));
 
-  async function read(): Promise<TokenItem | undefined> {
+  async function opened(item: unknown): Promise<TokenItem> {
+    const stored = storedItemSchema.parse(item);
+    const [accessToken, refreshToken] = await Promise.all([
+      config.cipher.open(stored.accessTokenSealed),
+      config.cipher.open(stored.refreshTokenSealed),
+    ]);
+    return {
+      accessToken,
+      refreshToken,
+      accessTokenExpiresAt: stored.accessTokenExpiresAt,
+      issuedAt: stored.issuedAt,
+      version: stored.version,
+    };
+  }
+
+  async function readItem(): Promise<Record<string, unknown> | undefined> {
     const { Item } = await db().send(new GetCommand({ TableName: config.tableName, Key: key, ConsistentRead: true }));
-    return Item ? tokenItemSchema.parse(Item) : undefined;
+    return Item;
+  }
+
+  async function read(): Promise<TokenItem | undefined> {
+    const item = await readItem();
+    return item ? opened(item) : undefined;
+  }
+
+  /** The attribute values a stored pair is written as: both tokens sealed. */
+  async function sealedValues(pair: TokenPair): Promise<Record<string, unknown>> {
+    const [access, refresh] = await Promise.all([config.cipher.seal(pair.accessToken), config.cipher.seal(pair.refreshToken)]);
+    return { ":access": access, ":refresh": refresh, ":expires": pair.accessTokenExpiresAt, ":issued": pair.issuedAt };
   }
 
   /** Calls the token endpoint; the pair is timed from the answer, so Exact's clock is never ahead of ours. */
@@ -159,7 +229,7 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
           ReturnValues: "ALL_NEW",
         }),
       );
-      return tokenItemSchema.parse(Attributes);
+      return await opened(Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -190,22 +260,15 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
           TableName: config.tableName,
           Key: key,
           UpdateExpression:
-            "SET accessToken = :access, refreshToken = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, version = :next REMOVE leaseOwner, leaseUntil",
+            "SET accessTokenSealed = :access, refreshTokenSealed = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, version = :next REMOVE leaseOwner, leaseUntil",
           ConditionExpression: "version = :from",
-          ExpressionAttributeValues: {
-            ":access": pair.accessToken,
-            ":refresh": pair.refreshToken,
-            ":expires": pair.accessTokenExpiresAt,
-            ":issued": pair.issuedAt,
-            ":from": fromVersion,
-            ":next": fromVersion + 1,
-          },
+          ExpressionAttributeValues: { ...(await sealedValues(pair)), ":from": fromVersion, ":next": fromVersion + 1 },
         }),
       );
       return pair.accessToken;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Only a new authorisation (code exchange) moves the version under a held lease: its pair wins.
+      // Only a new connect moves the version under a held lease: its pair wins.
       const stored = await read();
       if (!stored) throw notAuthorised();
       return stored.accessToken;
@@ -252,25 +315,29 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
       return `${baseUrl}/api/oauth2/auth?${query.toString()}`;
     },
 
-    async exchangeAuthorizationCode(code) {
-      const pair = await requestTokens({ grant_type: "authorization_code", code, redirect_uri: config.redirectUri });
+    requestInitialTokens(code) {
+      return requestTokens({ grant_type: "authorization_code", code, redirect_uri: config.redirectUri });
+    },
+
+    async storeConnection(pair, connection) {
       await db().send(
         new UpdateCommand({
           TableName: config.tableName,
           Key: key,
           UpdateExpression:
-            "SET accessToken = :access, refreshToken = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, version = if_not_exists(version, :zero) + :one REMOVE leaseOwner, leaseUntil",
+            "SET accessTokenSealed = :access, refreshTokenSealed = :refresh, accessTokenExpiresAt = :expires, issuedAt = :issued, connectedAt = :connectedAt, connectedBy = :connectedBy, version = if_not_exists(version, :zero) + :one REMOVE leaseOwner, leaseUntil",
           ExpressionAttributeValues: {
-            ":access": pair.accessToken,
-            ":refresh": pair.refreshToken,
-            ":expires": pair.accessTokenExpiresAt,
-            ":issued": pair.issuedAt,
+            ...(await sealedValues(pair)),
+            ":connectedAt": connection.connectedAt,
+            ":connectedBy": connection.exactUserId,
             ":zero": 0,
             ":one": 1,
           },
         }),
       );
     },
+
+    connection: () => readExactConnection(db(), config.tableName, config.division),
 
     async accessToken() {
       const item = await read();

@@ -74,7 +74,8 @@ describe("Exact connector against the sandbox", () => {
     for (let index = 0; index < 65; index += 1) {
       items.push(await connector.create("item", { Code: `PAGE-${index}`, Description: "Paging widget", StartDate: "2024-01-01" }));
     }
-    expect(items[0]?.fields.StartDate).toBe("2024-01-01T00:00:00.000Z");
+    // A calendar date is Amsterdam's midnight: 23:00 UTC the day before, in winter.
+    expect(items[0]?.fields.StartDate).toBe("2023-12-31T23:00:00.000Z");
     const before = totalCalls();
     const found = await connector.findBy("item", "Description", "Paging widget");
     expect(totalCalls() - before).toBe(2); // 60 rows, then 5 behind __next
@@ -131,12 +132,20 @@ describe("Exact connector against the sandbox", () => {
     expect(await connector.get("item", "00000000-0000-4000-8000-000000000000")).toBeNull();
   });
 
-  it("passes Exact's error text on in a ClientRequestError", async () => {
+  it("takes Exact's functional 500 (a duplicate Code) for a refusal with Exact's text, after one call", async () => {
     await connector.create("item", { Code: "DUPLICATE-1", Description: "First" });
+    const posts = () => exact.sandbox.stats().calls[`POST /api/v1/${exact.sandbox.division}/logistics/Items`] ?? 0;
+    const before = posts();
     const error = await connector.create("item", { Code: "DUPLICATE-1", Description: "Second" }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ClientRequestError);
-    expect(error).toMatchObject({ status: 400 });
-    expect((error as Error).message).toMatch(/already exists/);
+    expect(error).toMatchObject({ status: 500 });
+    expect((error as Error).message).toMatch(/Gegeven bestaat reeds/);
+    expect(posts() - before).toBe(1);
+  });
+
+  it("takes an injected 500 (an outage page, not Exact's error body) for a TransientError", async () => {
+    await injectFault({ status: 500, times: 1, method: "POST", path: "/logistics/Items" });
+    await expect(connector.create("item", { Code: "OUTAGE-1", Description: "Outage" })).rejects.toThrow(TransientError);
   });
 
   it("turns injected 429s and 5xx into RateLimitedError (with the reset wait) and TransientError", async () => {

@@ -34,7 +34,11 @@ function fakeTokens() {
   const renewals: string[] = [];
   const store: ExactTokenStore = {
     authorizeUrl: () => `${BASE}/api/oauth2/auth`,
-    exchangeAuthorizationCode: async () => undefined,
+    requestInitialTokens: async () => {
+      throw new Error("not used");
+    },
+    storeConnection: async () => undefined,
+    connection: async () => null,
     accessToken: async () => issued[current] ?? "",
     renewAfterRejection: async (rejected) => {
       renewals.push(rejected);

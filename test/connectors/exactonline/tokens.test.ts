@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
-import { AuthorizationError, TransientError } from "#lib/connectors/errors";
+import { AuthorizationError, RateLimitedError, TransientError } from "#lib/connectors/errors";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";
 import { keys } from "#lib/store/keys";
@@ -26,11 +26,30 @@ const countingFetch: typeof fetch = async (input, init) => {
   return fetch(input, init);
 };
 
+/** The stored item with its sealed tokens opened (they are never stored in clear). */
 async function storedItem() {
   const { Item } = await documentClient().send(
     new GetCommand({ TableName: exact.config().tableName, Key: keys.token(exact.sandbox.division) }),
   );
-  return Item as { accessToken: string; refreshToken: string; version: number; issuedAt: number; leaseOwner?: string };
+  const item = Item as { accessTokenSealed: string; refreshTokenSealed: string; version: number; issuedAt: number; leaseOwner?: string };
+  const { cipher } = exact.config();
+  return { ...item, accessToken: await cipher.open(item.accessTokenSealed), refreshToken: await cipher.open(item.refreshTokenSealed) };
+}
+
+/** Puts a token of the test's choosing into the stored item, sealed as the store seals them. */
+async function storeToken(attribute: "accessTokenSealed" | "refreshTokenSealed", value: string, extra: Record<string, number> = {}) {
+  const sets = Object.keys(extra).map((name) => `${name} = :${name}`);
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: exact.config().tableName,
+      Key: keys.token(exact.sandbox.division),
+      UpdateExpression: `SET ${[`${attribute} = :value`, ...sets].join(", ")}`,
+      ExpressionAttributeValues: {
+        ":value": await exact.config().cipher.seal(value),
+        ...Object.fromEntries(Object.entries(extra).map(([name, v]) => [`:${name}`, v])),
+      },
+    }),
+  );
 }
 
 /** POSTs a refresh grant straight to the sandbox, as any client would. */
@@ -113,14 +132,7 @@ describe("Exact token store", () => {
 
   it("renews a token Exact refused (401) and the connector's call then succeeds", async () => {
     // A token the store believes good for another hour, but that Exact no longer accepts (revoked).
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: exact.config().tableName,
-        Key: keys.token(exact.sandbox.division),
-        UpdateExpression: "SET accessToken = :bogus, accessTokenExpiresAt = :later",
-        ExpressionAttributeValues: { ":bogus": "revoked-token", ":later": exact.clock.now + 3_600_000 },
-      }),
-    );
+    await storeToken("accessTokenSealed", "revoked-token", { accessTokenExpiresAt: exact.clock.now + 3_600_000 });
     exact.clock.now += 580_000;
     const connector = createExactConnector(exact.config({ fetch: countingFetch }));
     expect((await connector.currentUser()).division).toBe(exact.sandbox.division);
@@ -129,14 +141,7 @@ describe("Exact token store", () => {
   });
 
   it("reports a refused refresh grant as AuthorizationError and frees the lease", async () => {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: exact.config().tableName,
-        Key: keys.token(exact.sandbox.division),
-        UpdateExpression: "SET refreshToken = :unknown",
-        ExpressionAttributeValues: { ":unknown": "never-issued" },
-      }),
-    );
+    await storeToken("refreshTokenSealed", "never-issued");
     exact.clock.now += 600_000;
     const error = await store()
       .accessToken()
@@ -145,6 +150,24 @@ describe("Exact token store", () => {
     expect((error as Error).message).toContain("invalid_grant");
     expect((error as Error).message).not.toContain("never-issued");
     expect((await storedItem()).leaseOwner).toBeUndefined();
+  });
+
+  it("waits out a refresh Exact calls too early (its Reason header), never taking it for a refused grant", async () => {
+    // A store that believes refreshes are allowed sooner than Exact does.
+    const eager = createExactTokenStore(exact.config({ fetch: countingFetch, refreshNotBeforeMs: 100_000 }));
+    const before = await storedItem();
+    exact.clock.now += 300_000;
+    // As after a 401: the store asks for a new pair at once, at 300 s, where Exact wants 570.
+    const error = await eager.renewAfterRejection(before.accessToken).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).not.toBeInstanceOf(AuthorizationError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    // Nothing was consumed: the same refresh token works once Exact allows it.
+    expect(await storedItem()).toMatchObject({ refreshToken: before.refreshToken, version: before.version });
+    expect((await storedItem()).leaseOwner).toBeUndefined();
+    exact.clock.now += 300_000;
+    expect(await eager.renewAfterRejection(before.accessToken)).not.toBe(before.accessToken);
+    expect(refreshes).toEqual([before.refreshToken, before.refreshToken]);
   });
 
   it("says the app needs authorising when no tokens are stored", async () => {

@@ -2,7 +2,9 @@
  * An Exact sandbox on a free port, a DynamoDB table of its own, and a token store authorised
  * through the sandbox's OAuth code flow, as the product authorises against Exact.
  */
+import { createTokenCipher, localDataKeySource } from "#lib/connectors/exactonline/token-cipher";
 import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";
+import { LOCAL_KEYS } from "#lib/local/settings";
 import type { ExactOAuthConfig, ExactTokenStore } from "#lib/connectors/exactonline/tokens";
 import { startExactSandbox } from "#lib/sandbox/exactonline/server";
 import type { ExactSandbox, ExactSandboxOptions } from "#lib/sandbox/exactonline/server";
@@ -22,13 +24,22 @@ export interface AuthorisedExact {
   stop: () => Promise<void>;
 }
 
-/** Follows the authorize URL's redirect (the sandbox auto-approves) and trades the code. */
+/**
+ * Follows the authorize URL's redirect (the sandbox auto-approves), trades the code and stores the
+ * pair: the connector's tests start from a connected store (the verified connect of the webhook
+ * API has tests of its own, test/connect).
+ */
 export async function authorise(tokens: ExactTokenStore): Promise<void> {
   const consent = await fetch(tokens.authorizeUrl("test-state"), { redirect: "manual" });
   const location = new URL(consent.headers.get("location") ?? "");
   if (location.searchParams.get("state") !== "test-state") throw new Error("authorize redirect lost the state");
-  await tokens.exchangeAuthorizationCode(location.searchParams.get("code") ?? "");
+  const pair = await tokens.requestInitialTokens(location.searchParams.get("code") ?? "");
+  await tokens.storeConnection(pair, { connectedAt: new Date().toISOString(), exactUserId: "test-user" });
 }
+
+/** A cipher with the local stack's key, as the connectors' stores use where no KMS runs. */
+export const testCipher = () =>
+  createTokenCipher(localDataKeySource(LOCAL_KEYS.tokenEncryptionKey), { purpose: "exact-oauth-tokens", division: "test" });
 
 export async function startAuthorisedExact(options: ExactSandboxOptions = {}): Promise<AuthorisedExact> {
   const clock: TestClock = { now: Date.UTC(2024, 2, 4, 9, 0, 0) };
@@ -44,6 +55,7 @@ export async function startAuthorisedExact(options: ExactSandboxOptions = {}): P
     tableName,
     now,
     leaseWaitMs: 20,
+    cipher: testCipher(),
     ...overrides,
   });
   const tokens = createExactTokenStore(config());
