@@ -1,4 +1,5 @@
 import middy from "@middy/core";
+import { documentClient } from "#lib/aws/dynamodb";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { settings } from "#lib/config/settings";
@@ -6,6 +7,8 @@ import { FUNCTION_SECRETS, loadSecrets, SECRETS_MAX_AGE_SECONDS } from "#lib/con
 import { enqueueChangeEvent } from "#lib/events/queue";
 import { logger, metrics } from "#lib/telemetry/index";
 import { cachedFor } from "#lib/util/cached";
+import { once } from "#lib/util/once";
+import { DynamoDeliveryRegister } from "#lib/webhooks/deliveries";
 import { crmOfficeDeliveryParser } from "#lib/webhooks/crmoffice";
 import { createWebhookReceiver } from "#lib/webhooks/receiver";
 
@@ -21,6 +24,7 @@ export const handler = middy(
       return crmOfficeDeliveryParser(accepted);
     }),
     enqueue: (event) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event),
+    deliveries: once(async () => new DynamoDeliveryRegister(documentClient(), settings().TABLE_NAME, settings().WEBHOOK_DEDUPE_DAYS)),
   }),
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))

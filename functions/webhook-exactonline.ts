@@ -1,4 +1,5 @@
 import middy from "@middy/core";
+import { documentClient } from "#lib/aws/dynamodb";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { settings } from "#lib/config/settings";
@@ -6,6 +7,8 @@ import { FUNCTION_SECRETS, loadSecrets, SECRETS_MAX_AGE_SECONDS } from "#lib/con
 import { enqueueChangeEvent } from "#lib/events/queue";
 import { logger, metrics } from "#lib/telemetry/index";
 import { cachedFor } from "#lib/util/cached";
+import { once } from "#lib/util/once";
+import { DynamoDeliveryRegister } from "#lib/webhooks/deliveries";
 import { exactDeliveryParser } from "#lib/webhooks/exactonline";
 import { createWebhookReceiver } from "#lib/webhooks/receiver";
 
@@ -19,6 +22,9 @@ export const handler = middy(
       return exactDeliveryParser(accepted, settings().EXACT_DIVISION);
     }),
     enqueue: (event) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event),
+    deliveries: once(async () => new DynamoDeliveryRegister(documentClient(), settings().TABLE_NAME, settings().WEBHOOK_DEDUPE_DAYS)),
+    // The Exact notification's own age: CRMOffice's signature carries a five-minute window of its own.
+    maxAgeMs: () => settings().EXACT_WEBHOOK_MAX_AGE_HOURS * 3_600_000,
   }),
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -4,7 +4,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { documentClient } from "#lib/aws/dynamodb";
-import { settings } from "#lib/config/settings";
+import { ConfigurationError, settings } from "#lib/config/settings";
 import { FailureLog } from "#lib/links/failures";
 import { enqueueChangeEvent } from "#lib/events/queue";
 import { syncContext } from "#lib/sync/context";
@@ -16,6 +16,12 @@ const handleRecord = createRecordHandler({
   requeue: (event, delaySeconds) => enqueueChangeEvent(settings().EVENTS_QUEUE_URL, event, delaySeconds),
   recordFailure: (failure) => new FailureLog(documentClient(), settings().TABLE_NAME).record(failure),
   maxReceiveCount: () => settings().MAX_RECEIVE_COUNT,
+  postponeLimits: () => ({ maxPostpones: settings().SYNC_MAX_POSTPONES, maxPostponeMs: settings().SYNC_MAX_POSTPONE_HOURS * 3_600_000 }),
+  deadLetter: (event, reason) => {
+    const deadLetterQueueUrl = settings().DEAD_LETTER_QUEUE_URL;
+    if (!deadLetterQueueUrl) throw new ConfigurationError("missing or invalid settings: DEAD_LETTER_QUEUE_URL");
+    return enqueueChangeEvent(deadLetterQueueUrl, event, 0, reason);
+  },
 });
 
 /**

@@ -67,6 +67,21 @@ const SettingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "a base64 AES-256 key")
     .optional(),
+  /**
+   * An Exact notification whose EventCreatedOn is older than this (hours) is answered 200 and not
+   * taken: a replayed capture costs nothing. Exact publishes no redelivery schedule; senders that do
+   * retry for hours to a day or two, and the poller's fallback reads every change within the hour anyway.
+   */
+  EXACT_WEBHOOK_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+  /** How long a taken webhook delivery is remembered (days): longer than any redelivery. */
+  WEBHOOK_DEDUPE_DAYS: z.coerce.number().int().positive().default(7),
+  /**
+   * A change put back to wait more often than this, or for longer than this many hours since it was
+   * first seen, goes to the dead-letter queue with the reason instead of circling for ever. The
+   * hours outlast a day's Exact budget running out (the longest honest wait, until the day resets).
+   */
+  SYNC_MAX_POSTPONES: z.coerce.number().int().positive().default(100),
+  SYNC_MAX_POSTPONE_HOURS: z.coerce.number().positive().default(26),
   /** The queue's redrive maxReceiveCount (serverless.yml): the receive after which a failure is dead-lettered. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().positive().default(5),
   /** The dead-letter queue (the replay function's source). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CRMOFFICE_TYPES } from "#lib/connectors/crmoffice/record-types";
+import { CRMOFFICE_ID_PATTERN, CRMOFFICE_TYPES } from "#lib/connectors/crmoffice/record-types";
 import { EXACT_SYNCED_TYPES } from "#lib/connectors/exactonline/record-types";
 
 /**
@@ -10,19 +10,27 @@ import { EXACT_SYNCED_TYPES } from "#lib/connectors/exactonline/record-types";
 /** The record types whose changes the sync follows, per system, as the systems declare them. */
 export const RECORD_TYPES = { exactonline: EXACT_SYNCED_TYPES, crmoffice: CRMOFFICE_TYPES } as const;
 
-const ExactRef = z.object({ system: z.literal("exactonline"), recordType: z.enum(RECORD_TYPES.exactonline) });
-const CrmOfficeRef = z.object({ system: z.literal("crmoffice"), recordType: z.enum(RECORD_TYPES.crmoffice) });
+/* Record ids end up in URLs (and Exact's in filters): each is held to its system's own format. */
+const ExactRef = z.object({ system: z.literal("exactonline"), recordType: z.enum(RECORD_TYPES.exactonline), recordId: z.guid() });
+const CrmOfficeRef = z.object({
+  system: z.literal("crmoffice"),
+  recordType: z.enum(RECORD_TYPES.crmoffice),
+  recordId: z.string().regex(CRMOFFICE_ID_PATTERN),
+});
 
 const ChangeEventBase = z.object({
   /** Unique per observation; the same change seen twice may carry two ids. */
   eventId: z.string().min(1).max(128),
-  recordId: z.string().min(1).max(64),
   action: z.enum(["upsert", "delete"]),
   source: z.enum(["webhook", "poller", "backfill", "replay"]),
   /** ISO 8601: when the producer saw the change. */
   observedAt: z.string().datetime({ offset: true }),
   /** Follows one change from webhook to write, through logs of every function. */
   correlationId: z.string().min(1).max(128),
+  /** How many times the worker put this change back to wait (a rate limit, a busy claim): bounded. */
+  postponed: z.number().int().nonnegative().optional(),
+  /** ISO 8601: when the first of those postponed copies was seen. */
+  firstSeenAt: z.string().datetime({ offset: true }).optional(),
 });
 
 export const ChangeEventSchema = z.discriminatedUnion("system", [

@@ -10,13 +10,14 @@ export class EnqueueError extends Error {
   override name = "EnqueueError";
 }
 
-/** Puts one change event on the queue; `delaySeconds` postpones it. */
-export async function enqueueChangeEvent(queueUrl: string, event: ChangeEvent, delaySeconds = 0): Promise<void> {
+/** Puts one change event on the queue; `delaySeconds` postpones it; `reason` says why it is there (a dead letter's). */
+export async function enqueueChangeEvent(queueUrl: string, event: ChangeEvent, delaySeconds = 0, reason?: string): Promise<void> {
   await sqsClient().send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(ChangeEventSchema.parse(event)),
       DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
+      ...(reason ? { MessageAttributes: { reason: { DataType: "String", StringValue: reason.slice(0, 1000) } } } : {}),
     }),
   );
 }

@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   pollIntervalMs?: number;
   /** Leave EXACT_DEFAULT_ACCOUNT_ID unset (CRMOffice-born contacts are then unsyncable). */
   withoutDefaultAccount?: boolean;
+  /** Settings the handlers run with beyond the stack's own (e.g. a test's tighter limits). */
+  settings?: ProductEnvironment;
   log?: RuntimeLog;
 }
 
@@ -145,7 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       EXACT_CALLS_PER_MINUTE: String(options.exactSandbox?.rateLimit?.perMinute ?? 60),
       EXACT_CALLS_PER_DAY: String(options.exactSandbox?.rateLimit?.perDay ?? 5000),
       ...localPollSchedule(options.pollIntervalMs ?? LOCAL_POLL_INTERVAL_MS),
-    } satisfies ProductEnvironment;
+      ...options.settings,
+    } satisfies ProductEnvironment as Record<string, string>;
     Object.assign(process.env, env);
     const { exactonline, crmoffice } = await connectorsFromEnvironment();
     const secrets = await loadSecrets(["CRMOFFICE_WEBHOOK_SECRET"]);

@@ -3,7 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSRecord } from "aws-lambda";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
 import type { Failure } from "#lib/links/failures";
-import { verdictOf } from "#lib/sync/error-policy";
+import { postponeOrDeadLetter, verdictOf, type PostponeLimits } from "#lib/sync/error-policy";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { reportDecision } from "#lib/sync/report";
 import { logger, metrics } from "#lib/telemetry/index";
@@ -21,6 +21,11 @@ export interface WorkerDeps {
   recordFailure: (failure: Omit<Failure, "at">) => Promise<void>;
   /** The queue's redrive maxReceiveCount: the receive after which a failure is dead-lettered. */
   maxReceiveCount: () => number;
+  /** How long a change may keep being put back before it is dead-lettered. */
+  postponeLimits: () => PostponeLimits;
+  /** Puts the event on the dead-letter queue with the reason (for `syncctl replay`). */
+  deadLetter: (event: ChangeEvent, reason: string) => Promise<void>;
+  now?: () => number;
 }
 
 function parseEvent(record: SQSRecord): ChangeEvent {
@@ -33,8 +38,9 @@ function parseEvent(record: SQSRecord): ChangeEvent {
 
 /**
  * Handles one queue message. Waiting (a rate limit, a claim held elsewhere) is done by putting
- * a delayed copy back on the queue, so waiting never counts towards the dead-letter queue;
- * every other failure is reported for this message alone and retried by SQS.
+ * a delayed copy back on the queue, so waiting never counts towards the queue's receive count; a
+ * change that waits past its limits is dead-lettered with the reason. Every other failure is
+ * reported for this message alone and retried by SQS.
  */
 export function createRecordHandler(deps: WorkerDeps) {
   return async (record: SQSRecord): Promise<void> => {
@@ -67,9 +73,33 @@ export function createRecordHandler(deps: WorkerDeps) {
           );
         throw error;
       }
-      const { waitSeconds } = verdict;
-      await deps.requeue(event, waitSeconds);
-      logger.info("change postponed", { correlationId: event.correlationId, waitSeconds, reason: (error as Error).message });
+      const next = postponeOrDeadLetter(event, verdict.waitSeconds, deps.postponeLimits(), (deps.now ?? Date.now)());
+      if (next.kind === "dead-letter") {
+        const reason = `${next.reason}: ${(error as Error).message}`;
+        await deps.deadLetter(event, reason);
+        logger.error("change kept waiting past its limit; it goes to the dead-letter queue (replay with syncctl replay)", {
+          correlationId: event.correlationId,
+          reason,
+        });
+        metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
+        await deps
+          .recordFailure({
+            correlationId: event.correlationId,
+            error: (error as Error).name,
+            reason,
+            receiveCount,
+            record: { side: event.system, type: event.recordType, id: event.recordId },
+          })
+          .catch(() => undefined);
+        return;
+      }
+      await deps.requeue(next.event, next.waitSeconds);
+      logger.info("change postponed", {
+        correlationId: event.correlationId,
+        waitSeconds: next.waitSeconds,
+        postponed: next.event.postponed,
+        reason: (error as Error).message,
+      });
       metrics.addMetric("Postponed", MetricUnit.Count, 1);
     }
   };

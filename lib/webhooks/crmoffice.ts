@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWebhookEvent, WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
+import { CRMOFFICE_ID_PATTERN, parseWebhookEvent, WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
 import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
@@ -12,7 +12,7 @@ export const CrmOfficeNotificationSchema = z.object({
   id: z.string().min(1).max(128),
   type: z.enum(WEBHOOK_EVENTS),
   occurredAt: z.string().datetime({ offset: true }),
-  data: z.object({ id: z.string().min(1).max(64) }),
+  data: z.object({ id: z.string().regex(CRMOFFICE_ID_PATTERN, "not a CRMOffice id") }),
 });
 export type CrmOfficeNotification = z.infer<typeof CrmOfficeNotificationSchema>;
 
@@ -73,6 +73,10 @@ export function crmOfficeNotificationToChangeEvent(
 export function crmOfficeDeliveryParser(webhookSecrets: readonly string[], now: () => number = Date.now): ParseDelivery {
   return (rawBody, headers, ids) => {
     const notification = verifyCrmOfficeNotification(rawBody, headers["crmoffice-signature"], webhookSecrets, now());
-    return crmOfficeNotificationToChangeEvent(notification, { ...ids, eventId: `crmoffice-${notification.id}` });
+    return {
+      event: crmOfficeNotificationToChangeEvent(notification, { ...ids, eventId: `crmoffice-${notification.id}` }),
+      deliveryId: notification.id,
+      sentAt: new Date(notification.occurredAt).toISOString(),
+    };
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EXACT_WEBHOOK_TOPICS, typeOfWebhookTopic, type ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
+import { fromExactLocalDateTime } from "#lib/connectors/exactonline/dates";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
 import { hexDigestsEqual, hmacSha256Hex } from "#lib/webhooks/hmac";
 import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib/webhooks/errors";
@@ -27,6 +28,11 @@ export type ExactNotificationContent = z.infer<typeof ExactNotificationContentSc
  * is the current secret, and while it is being rotated the previous one too.
  */
 export function verifyExactNotification(rawBody: string, webhookSecrets: readonly string[]): ExactNotificationContent {
+  return verifyEnvelope(rawBody, webhookSecrets).content;
+}
+
+/** The verified content and its HashCode (upper-case: the same for every copy of one notification). */
+function verifyEnvelope(rawBody: string, webhookSecrets: readonly string[]): { content: ExactNotificationContent; hashCode: string } {
   const envelope = ENVELOPE.exec(rawBody);
   if (!envelope) throw new WebhookSignatureError("body is not a signed Exact notification");
   const [, contentText = "", hashCode = ""] = envelope;
@@ -41,7 +47,7 @@ export function verifyExactNotification(rawBody: string, webhookSecrets: readonl
   }
   const parsed = ExactNotificationContentSchema.safeParse(content);
   if (!parsed.success) throw new WebhookPayloadError(`invalid notification: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return { content: parsed.data, hashCode: hashCode.toUpperCase() };
 }
 
 export function exactNotificationToChangeEvent(
@@ -62,8 +68,10 @@ export function exactNotificationToChangeEvent(
 export function exactDeliveryParser(webhookSecrets: readonly string[], division: number): ParseDelivery {
   return (rawBody, _headers, ids) => {
     if (rawBody.trim() === "") return null;
-    const content = verifyExactNotification(rawBody, webhookSecrets);
+    const { content, hashCode } = verifyEnvelope(rawBody, webhookSecrets);
     if (content.Division !== division) throw new WebhookPayloadError("notification for another division");
-    return exactNotificationToChangeEvent(content, ids);
+    // Exact writes EventCreatedOn in Amsterdam time, without a zone.
+    const sentAt = content.EventCreatedOn === undefined ? undefined : fromExactLocalDateTime(content.EventCreatedOn);
+    return { event: exactNotificationToChangeEvent(content, ids), deliveryId: hashCode, ...(sentAt ? { sentAt } : {}) };
   };
 }

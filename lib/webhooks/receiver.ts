@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { ChangeEvent } from "#lib/events/change-event";
+import type { DeliveryRegister } from "#lib/webhooks/deliveries";
 import { jsonResponse } from "#lib/http/responses";
 import { logger, metrics } from "#lib/telemetry/index";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -15,15 +16,29 @@ export interface DeliveryIds {
   observedAt: string;
 }
 
+/** A verified delivery: the change to look at, what identifies the delivery at its sender, and when it was sent. */
+export interface Delivery {
+  event: ChangeEvent;
+  /** The same for every copy of one notification (Exact's HashCode, CRMOffice's event id). */
+  deliveryId: string;
+  /** ISO instant the sender says the notification was made, when it says. */
+  sentAt?: string;
+}
+
 /**
- * One system's webhook rules: verify and parse a raw delivery into a change event, or null for
- * a delivery that only checks the endpoint is alive (Exact's empty validation POST).
+ * One system's webhook rules: verify and parse a raw delivery, or null for a delivery that only
+ * checks the endpoint is alive (Exact's empty validation POST).
  */
-export type ParseDelivery = (rawBody: string, headers: Record<string, string | undefined>, ids: DeliveryIds) => ChangeEvent | null;
+export type ParseDelivery = (rawBody: string, headers: Record<string, string | undefined>, ids: DeliveryIds) => Delivery | null;
 
 export interface WebhookReceiverDeps {
   parse: () => Promise<ParseDelivery>;
   enqueue: (event: ChangeEvent) => Promise<void>;
+  /** Deliveries already taken: a copy enqueues nothing. */
+  deliveries: () => Promise<DeliveryRegister>;
+  /** A notification sent longer ago than this is not taken (a replay of a captured one); absent: no limit. */
+  maxAgeMs?: () => number;
+  now?: () => number;
 }
 
 function rawBodyOf(event: APIGatewayProxyEventV2): string {
@@ -50,9 +65,9 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const ids: DeliveryIds = { eventId: randomUUID(), correlationId: "", observedAt: new Date().toISOString() };
     ids.correlationId = ids.eventId;
-    let change: ChangeEvent | null;
+    let delivery: Delivery | null;
     try {
-      change = (await deps.parse())(rawBodyOf(event), event.headers ?? {}, ids);
+      delivery = (await deps.parse())(rawBodyOf(event), event.headers ?? {}, ids);
     } catch (error) {
       const refusal = REFUSALS.find((candidate) => error instanceof candidate.error);
       if (!refusal) throw error;
@@ -60,11 +75,35 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps) {
       metrics.addMetric("WebhookRefused", MetricUnit.Count, 1);
       return jsonResponse(refusal.statusCode, { error: refusal.code, message: (error as Error).message });
     }
-    if (!change) {
+    if (!delivery) {
       metrics.addMetric("WebhookValidationCall", MetricUnit.Count, 1);
       return jsonResponse(200, { ok: true });
     }
-    await deps.enqueue(change);
+    const { event: change, deliveryId, sentAt } = delivery;
+    const now = deps.now ?? Date.now;
+    // Answered 2xx so the sender stops: the poller's fallback has long covered a real change this old.
+    if (deps.maxAgeMs !== undefined && sentAt !== undefined && now() - Date.parse(sentAt) > deps.maxAgeMs()) {
+      logger.warn("webhook ignored: sent too long ago", { correlationId: change.correlationId, system: change.system, sentAt });
+      metrics.addMetric("WebhookStale", MetricUnit.Count, 1);
+      return jsonResponse(200, { accepted: false, reason: "stale" });
+    }
+    const deliveries = await deps.deliveries();
+    const claim = await deliveries.claim(change.system, deliveryId);
+    if (claim === "duplicate") {
+      metrics.addMetric("WebhookDuplicate", MetricUnit.Count, 1);
+      return jsonResponse(200, { accepted: false, reason: "duplicate" });
+    }
+    if (claim === "in-flight") {
+      // Another copy is being enqueued right now; should that fail, this one is needed: come back.
+      return jsonResponse(503, { error: "in_flight", message: "the same delivery is being taken; retry later" }, { "retry-after": "5" });
+    }
+    try {
+      await deps.enqueue(change);
+    } catch (error) {
+      await deliveries.release(change.system, deliveryId).catch(() => undefined);
+      throw error;
+    }
+    await deliveries.markEnqueued(change.system, deliveryId);
     logger.info("change enqueued", {
       correlationId: change.correlationId,
       system: change.system,

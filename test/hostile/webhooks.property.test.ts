@@ -415,6 +415,8 @@ describe("records that break their system's schema", () => {
       requeue: async (requeuedEvent) => void requeued.push(requeuedEvent),
       recordFailure: async () => undefined,
       maxReceiveCount: () => 5,
+      postponeLimits: () => ({ maxPostpones: 100, maxPostponeMs: 3_600_000 }),
+      deadLetter: async (deadEvent) => void requeued.push(deadEvent),
     });
     const record = {
       messageId: randomUUID(),

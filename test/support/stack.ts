@@ -7,7 +7,7 @@ import { documentClient } from "#lib/aws/dynamodb";
 import { runBackfill, type BackfillOptions, type BackfillProgress } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
-import type { RecordRef } from "#lib/links/store";
+import { LinkStore, type RecordRef } from "#lib/links/store";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "#lib/local/stack";
 import { uniqueName, useTestAws } from "./aws";
 import { crmUser, eventually, exactUser, type CrmUser, type ExactUser } from "./sandbox-users";
@@ -17,6 +17,8 @@ export interface TestStack {
   exact: ExactUser;
   crm: CrmUser;
   history(record: RecordRef): Promise<LoggedDecision[]>;
+  /** The stack's link store (its table), for looking at links directly. */
+  store(): LinkStore;
   /** Runs the backfill (initial sync) in this process, as `syncctl backfill` does. */
   backfill(options?: BackfillOptions): Promise<BackfillProgress[]>;
   /** Waits until neither sandbox has seen a write or a webhook delivery for `quietMs`. */
@@ -47,6 +49,7 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     exact: await exactUser(stack.urls.exactonline),
     crm: await crmUser(stack.urls.crmoffice),
     history: (record) => log.history(record),
+    store: () => new LinkStore(documentClient(), stack.tableName),
     backfill: async (backfillOptions) => runBackfill(await backfillDeps(), backfillOptions),
     settled: async (quietMs = 2_500) => {
       let previous = snapshot();

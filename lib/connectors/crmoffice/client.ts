@@ -7,6 +7,7 @@ import type { Connector, Fields, SystemRecord } from "../types";
 import { ClientRequestError, RecordNotFoundError } from "../errors";
 import { parseBody } from "../http";
 import { toSystemRecord, toWriteBody } from "./mappers";
+import { CRMOFFICE_ID_PATTERN } from "./record-types";
 import type { CrmOfficeRecordType, CrmOfficeWebhookEvent } from "./record-types";
 import { CRMOFFICE_RESOURCES } from "./resources";
 import type { CrmOfficeResource } from "./resources";
@@ -53,6 +54,13 @@ function resourceOf(type: string): CrmOfficeResource {
   return resource;
 }
 
+/** An id as it may go into a URL path; anything else is refused before a call is made (and never echoed). */
+function safeId(id: string): string {
+  if (!CRMOFFICE_ID_PATTERN.test(id))
+    throw new ClientRequestError("crmoffice", null, "crmoffice: a record id is not in CRMOffice's id format");
+  return id;
+}
+
 export function createCrmOfficeConnector(config: CrmOfficeConnectorConfig): CrmOfficeConnector {
   const transport = createCrmOfficeTransport({
     baseUrl: config.baseUrl,
@@ -63,7 +71,7 @@ export function createCrmOfficeConnector(config: CrmOfficeConnectorConfig): CrmO
     now: config.now ?? Date.now,
   });
 
-  const recordPath = (resource: CrmOfficeResource, id: string) => `${resource.path}/${encodeURIComponent(id)}`;
+  const recordPath = (resource: CrmOfficeResource, id: string) => `${resource.path}/${safeId(id)}`;
 
   async function get(type: string, id: string): Promise<SystemRecord | null> {
     const resource = resourceOf(type);
@@ -148,7 +156,7 @@ export function createCrmOfficeConnector(config: CrmOfficeConnectorConfig): CrmO
         return parseBody(webhookSchema, await transport.send("POST", "/webhooks", { body: webhook }));
       },
       async delete(id) {
-        await transport.send("DELETE", `/webhooks/${encodeURIComponent(id)}`, { accept: [404] });
+        await transport.send("DELETE", `/webhooks/${safeId(id)}`, { accept: [404] });
       },
     },
   };

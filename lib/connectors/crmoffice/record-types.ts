@@ -26,6 +26,11 @@ export interface CrmOfficeRecordTypeDeclaration {
 
 /** The key of every CRMOffice record, assigned by CRMOffice. */
 export const CRMOFFICE_KEY_FIELD = "id";
+/**
+ * What a CRMOffice id may look like before it is put in a URL path: letters, digits, `-` and `_`
+ * (its ids are UUIDs). Nothing that could walk the path (`..`, `/`, `%2F`) or add a query.
+ */
+export const CRMOFFICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Changes on every accepted write; ISO 8601 UTC. */
 export const CRMOFFICE_MODIFIED_FIELD = "modifiedAt";
 /** Set by CRMOffice; a caller may pass them back from a record it read, and they are never sent. */
