@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The one message on the queue, shared by every producer (webhooks, poller, backfill, replay)
+ * The one message on the queue, shared by every producer (webhooks, poller, backfill, replay, operator)
  * and the worker. It says which record to look at, never what the record contains: the
  * worker always reads the current state from the record's own system.
  */
@@ -18,7 +18,8 @@ const ChangeEventBase = z.object({
   eventId: z.string().min(1).max(128),
   recordId: z.string().min(1).max(64),
   action: z.enum(["upsert", "delete"]),
-  source: z.enum(["webhook", "poller", "backfill", "replay"]),
+  /** `operator`: a person asked for the record to be looked at again (syncctl retry, the console). */
+  source: z.enum(["webhook", "poller", "backfill", "replay", "operator"]),
   /** ISO 8601: when the producer saw the change. */
   observedAt: z.string().datetime({ offset: true }),
   /** Follows one change from webhook to write, through logs of every function. */

@@ -13,6 +13,8 @@ export interface Failure {
 }
 
 const PARTITION = "FAILURES";
+/** Every failure of one change (correlation id) shares a partition, sorted by time. */
+const changePartition = (correlationId: string) => `FAILURE#${correlationId}`;
 const RETENTION_DAYS = 7;
 
 /** The worker's recent failures, newest first, for `syncctl status`. */
@@ -29,7 +31,7 @@ export class FailureLog {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `FAILURE#${failure.correlationId}`,
+          pk: changePartition(failure.correlationId),
           sk: at,
           gsi1pk: PARTITION,
           gsi1sk: `${at}#${failure.correlationId}`,
@@ -52,13 +54,52 @@ export class FailureLog {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      at: String(item.at),
-      correlationId: String(item.correlationId),
-      record: item.record as RecordRef,
-      error: String(item.error),
-      reason: String(item.reason),
-      receiveCount: Number(item.receiveCount),
-    }));
+    return (result.Items ?? []).map(toFailure);
   }
+
+  /** Every failure kept since `from` (ISO time), oldest first. */
+  async since(from: string): Promise<Failure[]> {
+    const failures: Failure[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "byKind",
+          KeyConditionExpression: "gsi1pk = :kind AND gsi1sk >= :from",
+          ExpressionAttributeValues: { ":kind": PARTITION, ":from": from },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      failures.push(...(page.Items ?? []).map(toFailure));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return failures;
+  }
+
+  /** The latest failure of one change (its correlation id), e.g. the last error of a dead letter. */
+  async latest(correlationId: string): Promise<Failure | null> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": changePartition(correlationId) },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const [item] = result.Items ?? [];
+    return item ? toFailure(item) : null;
+  }
+}
+
+function toFailure(item: Record<string, unknown>): Failure {
+  return {
+    at: String(item.at),
+    correlationId: String(item.correlationId),
+    record: item.record as RecordRef,
+    error: String(item.error),
+    reason: String(item.reason),
+    receiveCount: Number(item.receiveCount),
+  };
 }

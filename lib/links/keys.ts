@@ -20,4 +20,6 @@ export const kinds = {
   links: (flow: string) => `LINKS#${flow}`,
   closedLinks: (flow: string) => `CLOSED#${flow}`,
   unsyncable: (flow: string) => `UNSYNCABLE#${flow}`,
+  /** Sync-log decisions of one UTC hour (`2024-05-01T13`), sorted by time: the console's recent activity. */
+  decisionsInHour: (hour: string) => `DECISIONS#${hour}`,
 };

@@ -27,8 +27,10 @@ export interface PollSummary {
 /** Exact record types some flow syncs; each has a sync API feed. */
 const POLLED_TYPES = (["employee", "contact", "item"] as const).filter((type) => flowsForRecord("exactonline", type).length > 0);
 const DELETED_FEED = "sync/Deleted";
+/** The feeds one poll reads, in order (the names of their cursors). */
+export const POLLED_FEEDS: readonly string[] = [...POLLED_TYPES.map((type) => `sync/${type}`), DELETED_FEED];
 
-const cursorName = (division: number, feed: string) => `poll#exactonline#${division}#${feed}`;
+export const pollCursorName = (division: number, feed: string) => `poll#exactonline#${division}#${feed}`;
 
 function changeEvent(recordType: ExactSyncedType, recordId: string, action: ChangeEvent["action"]): ChangeEvent {
   const eventId = randomUUID();
@@ -78,7 +80,7 @@ export async function pollExact(deps: ExactPollerDeps, maxPagesPerFeed = 5): Pro
   ];
 
   for (const { feed, pages } of feeds) {
-    const name = cursorName(deps.division, feed);
+    const name = pollCursorName(deps.division, feed);
     let position = (await deps.cursors.read(name))?.position ?? null;
     const initialising = position === null;
     let pagesRead = 0;

@@ -167,14 +167,19 @@ async function decide(
 
 const typesOf = (flow: FlowDefinition): Record<Side, string> => ({ exactonline: flow.exactonline.type, crmoffice: flow.crmoffice.type });
 
-interface Candidates {
+export interface Candidates {
   free: SystemRecord[];
   /** Flows in which matching records are already linked. */
   ownedBy: string[];
 }
 
 /** Records on the other side that match by the flow's merge criterion. */
-async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Candidates> {
+export async function findCandidates(
+  flow: FlowDefinition,
+  ref: RecordRef,
+  source: SystemRecord,
+  ctx: Pick<SyncContext, "connectors" | "store">,
+): Promise<Candidates> {
   const other = otherSide(ref.side);
   const rule = matchRule(flow);
   const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
