@@ -69,6 +69,15 @@ describe("syncctl status", () => {
     const budget = status.exactBudget as { day: { used: number; limit: number } };
     expect(budget.day.limit).toBe(Number(process.env.EXACT_CALLS_PER_DAY));
     expect(budget.day.used).toBeGreaterThan(0);
+    // The demo's initial sync decided about every demo record just now; the stack connected Exact
+    // and its first poll placed every feed's cursor.
+    const lastHour = status.decisionsLastHourByFlow as Record<string, number>;
+    expect(Object.keys(lastHour).sort()).toEqual(["contacts", "employees", "items"]);
+    for (const flow of ["contacts", "employees", "items"]) expect(lastHour[flow]).toBeGreaterThanOrEqual(linksByFlow[flow] ?? 0);
+    expect(status.exactConnection).toMatchObject({ connected: true, tokenIssuedAt: expect.stringMatching(/Z$/) });
+    const poller = status.poller as { feed: string; position: number | null }[];
+    expect(poller.map((feed) => feed.feed)).toEqual(["sync/employee", "sync/contact", "sync/item", "sync/Deleted"]);
+    for (const feed of poller) expect(feed.position).toEqual(expect.any(Number));
   });
 
   it("shows a small aligned table for people", async () => {
@@ -76,8 +85,8 @@ describe("syncctl status", () => {
     expect(run.code).toBe(0);
     const text = run.stdout.join("\n");
     expect(text).toContain(`local stack (table ${stack.tableName})`);
-    expect(run.stdout.find((line) => line.startsWith("flow"))).toMatch(/^flow\s+links\s+unsyncable$/);
-    expect(run.stdout.find((line) => line.startsWith("items"))).toMatch(/^items\s+\d+\s+1$/);
+    expect(run.stdout.find((line) => line.startsWith("flow"))).toMatch(/^flow\s+links\s+unsyncable\s+decisions last hour$/);
+    expect(run.stdout.find((line) => line.startsWith("items"))).toMatch(/^items\s+\d+\s+1\s+\d+$/);
     expect(text).toMatch(/dead letters\s+0/);
     expect(text).toContain("last errors");
   });
