@@ -84,6 +84,8 @@ export class LiveFeed {
       this.readFrom = startedAt - OVERLAP_MS;
       return window;
     })();
+    // A failed load (the table unreachable) is tried again by the next page, not kept.
+    this.window.catch(() => (this.window = undefined));
     return this.window;
   }
 

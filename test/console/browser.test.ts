@@ -1,5 +1,5 @@
 /*
- * The operator's console in a real browser (headless Chromium from npm, test/support/browser.ts)
+ * The operator's console in a real browser (headless Chromium from npm, lib/util/headless-chromium.ts)
  * against the local stack, driven as a person would: open the overview and watch it follow a
  * change made in a sandbox, open a record's history, settle an ambiguous match by picking the
  * candidate, replay a dead letter. It also measures the overview's first paint and how soon a
@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startConsole, stackEnvironment, type ConsoleServer } from "#lib/console/server";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser } from "#lib/util/headless-chromium";
 import { eventually } from "../support/sandbox-users";
 import { startTestStack, type TestStack } from "../support/stack";
 

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the browser tests, from npm packages alone: the Chromium build that
+ * Headless Chromium for the browser tests and the bench, from npm packages alone: the Chromium build that
  * @sparticuz/chromium ships inside its package (unpacked on first use into the temp folder),
  * driven by playwright-core, which downloads nothing. The machine's network is closed, so
  * everything that would call out (background networking, component updates, sync) is off.
