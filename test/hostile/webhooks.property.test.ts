@@ -312,23 +312,21 @@ describe("webhook handlers under arbitrary input", () => {
             headers: { "crmoffice-signature": crmSignature(`${body} `) },
           })),
           // Another division's notification, correctly signed: not ours.
-          fc
-            .uuid()
-            .map((key) => ({
-              target: "exactonline" as const,
-              valid: false,
-              recordId: "",
-              body: exactBody(
-                JSON.stringify({
-                  Topic: "Contacts",
-                  ClientId: EXACT_SANDBOX.clientId,
-                  Division: EXACT_SANDBOX.division + 1,
-                  Action: "Update",
-                  Key: key,
-                }),
-              ),
-              headers: {},
-            })),
+          fc.uuid().map((key) => ({
+            target: "exactonline" as const,
+            valid: false,
+            recordId: "",
+            body: exactBody(
+              JSON.stringify({
+                Topic: "Contacts",
+                ClientId: EXACT_SANDBOX.clientId,
+                Division: EXACT_SANDBOX.division + 1,
+                Action: "Update",
+                Key: key,
+              }),
+            ),
+            headers: {},
+          })),
         ),
         fc.boolean(),
         async ({ target, valid, recordId, body, headers }, base64) => {
