@@ -11,6 +11,11 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly", __dirname: "readonly" } },
   },
   {
+    // The console's page script runs in the browser, as a classic script.
+    files: ["lib/console/static/**/*.js"],
+    languageOptions: { sourceType: "script", globals: { document: "readonly", EventSource: "readonly" } },
+  },
+  {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-console": "off",

@@ -3,6 +3,8 @@
  * sets and their check, and the readable table. No timing, no I/O.
  */
 
+import type { ConsoleFigures } from "./console";
+
 export interface LatencySummary {
   p50Ms: number;
   p99Ms: number;
@@ -139,6 +141,8 @@ export interface BenchResult {
   endToEnd: EndToEndFigures & { overload: Omit<EndToEndFigures, "byDirection"> };
   apiCalls: ApiCallFigures;
   bundles: Record<string, BundleFigures>;
+  /** The operator console's first paint and live-update delay (lib/bench/console.ts). */
+  console?: ConsoleFigures;
   targets: TargetCheck[];
   machine: MachineInfo;
   /** Wall time of the whole bench run. */
@@ -186,6 +190,8 @@ export const TARGETS = {
   backfillExactReadsPer1000: 2,
   bundleBytes: 600 * 1024,
   bundleInitMs: 150,
+  consoleFirstPaintP50Ms: 300,
+  consoleLiveUpdateMaxMs: 2_000,
 } as const;
 
 /** Known reasons for misses, keyed by target name; the bench adds them to a missed target. */
@@ -211,6 +217,15 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
     atMost(`bundles.${name}.bytes`, bundle.bytes, TARGETS.bundleBytes, "B");
     atMost(`bundles.${name}.initMs`, bundle.initMs, TARGETS.bundleInitMs, "ms");
   }
+  if (result.console) {
+    atMost("console.firstPaint.p50Ms", result.console.firstPaint.p50Ms, TARGETS.consoleFirstPaintP50Ms, "ms");
+    atMost("console.liveUpdate.maxMs", result.console.liveUpdate.maxMs, TARGETS.consoleLiveUpdateMaxMs, "ms");
+    if (result.console.liveUpdate.missed > 0) {
+      const check = checks.at(-1) as TargetCheck;
+      check.met = false;
+      check.why = `${result.console.liveUpdate.missed} of ${result.console.liveUpdate.changes} decisions never showed in the page`;
+    }
+  }
   // A timed-out change is a miss of the end-to-end targets, whatever the percentiles of the others say.
   if (result.endToEnd.timedOut > 0) {
     for (const check of checks.filter((candidate) => candidate.name.startsWith("endToEnd."))) {
@@ -231,8 +246,8 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
 
 /** The JSON line: the issue's keys first, then targets, machine and duration. */
 export function toJson(result: BenchResult): string {
-  const { ingest, endToEnd, apiCalls, bundles, targets, machine, durationMs } = result;
-  return JSON.stringify({ ingest, endToEnd, apiCalls, bundles, targets, machine, durationMs });
+  const { ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs } = result;
+  return JSON.stringify({ ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs });
 }
 
 export function formatNumber(value: number): string {
@@ -317,6 +332,20 @@ export function formatReport(result: BenchResult): string {
         formatNumber(apiCalls.backfillExactReadsPer1000),
         cell("apiCalls.backfillExactReadsPer1000"),
       ],
+      ...(result.console
+        ? [
+            [
+              `console overview first paint p50 / max (${result.console.firstPaint.loads} loads)`,
+              `${ms(result.console.firstPaint.p50Ms)} / ${ms(result.console.firstPaint.maxMs)}`,
+              cell("console.firstPaint.p50Ms"),
+            ],
+            [
+              `console live update p50 / max (${result.console.liveUpdate.changes} decisions, logged → shown)`,
+              `${ms(result.console.liveUpdate.p50Ms)} / ${ms(result.console.liveUpdate.maxMs)}`,
+              cell("console.liveUpdate.maxMs"),
+            ],
+          ]
+        : []),
     ],
   );
   const calls = (counts: CallCounts) => `${formatNumber(counts.reads)} R + ${formatNumber(counts.writes)} W`;

@@ -8,12 +8,14 @@
  * 4. linked pairs: contacts made in Exact and synced by the product, for the phases below;
  * 5. API calls per change and per echo: one change at a time, quiet before and after;
  * 6. end to end: changes at a steady rate, timed until visible on the other side;
- * 7. the naive baseline per change and echo, on the same sandboxes (the product's webhooks removed);
- * 8. backfill: the sandboxes emptied, contacts made in Exact, the product's backfill, then the naive one.
+ * 7. the console: the overview's first paint and the live-update delay, in headless Chromium;
+ * 8. the naive baseline per change and echo, on the same sandboxes (the product's webhooks removed);
+ * 9. backfill: the sandboxes emptied, contacts made in Exact, the product's backfill, then the naive one.
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { averageCycles, measureChangeCycles, measureProductBackfill, seedExactContacts } from "./api-calls";
 import { measureBundles } from "./bundles";
+import { measureConsole } from "./console";
 import { measureEndToEnd } from "./end-to-end";
 import { measureIngest } from "./ingest";
 import { averageNaive, createNaiveSync, measureNaiveBackfill, measureNaiveCycles } from "./naive";
@@ -41,6 +43,8 @@ export interface BenchOptions {
   overload: { changes: number; ratePerSecond: number };
   /** Sequential changes measured for API calls (product and naive each). */
   callCycles: number;
+  /** The console: fresh loads of the overview, and changes watched in the open page. */
+  console: { loads: number; changes: number };
   backfillRecords: number;
   progress: (message: string) => void;
 }
@@ -51,6 +55,7 @@ export const FULL_RUN: Omit<BenchOptions, "root" | "progress"> = {
   endToEnd: { changes: 200, ratePerSecond: 5, pollEveryMs: 20, timeoutMs: 60_000 },
   overload: { changes: 100, ratePerSecond: 20 },
   callCycles: 30,
+  console: { loads: 10, changes: 10 },
   backfillRecords: 1_000,
 };
 
@@ -61,6 +66,7 @@ export const QUICK_RUN: Omit<BenchOptions, "root" | "progress"> = {
   endToEnd: { changes: 20, ratePerSecond: 5, pollEveryMs: 20, timeoutMs: 60_000 },
   overload: { changes: 20, ratePerSecond: 20 },
   callCycles: 4,
+  console: { loads: 3, changes: 2 },
   backfillRecords: 120,
 };
 
@@ -110,6 +116,9 @@ function missReasons(result: Omit<BenchResult, "targets" | "machine" | "duration
     "apiCalls.perChange.writes": "more than one write per change",
     "apiCalls.perEcho.writes": "an echo wrote",
     "apiCalls.backfillExactReadsPer1000": "the backfill read Exact more than the sync API's pages need",
+    "console.firstPaint.p50Ms":
+      "the overview is drawn only once its figures are read (links and unsyncable records per flow, both queues' depth, Exact's budget, the last hour of decisions)",
+    "console.liveUpdate.maxMs": "the console reads the sync log every 500 ms; a slower read or a busy machine delays the page",
     "bundles.*.bytes": `every function bundles all it imports, AWS SDK included; largest parts: ${top}`,
     "bundles.*.initMs":
       "evaluating the bundle's modules on import: the AWS SDK clients, zod (its locales already cut to English), Powertools, the SSM client for the secrets",
@@ -145,6 +154,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     options.progress(`end to end, overloaded: ${options.overload.changes} changes at ${options.overload.ratePerSecond}/s`);
     const { byDirection: _byDirection, ...overload } = await measureEndToEnd(bench, pairs, { ...options.endToEnd, ...options.overload });
     const endToEnd = { ...steady, overload };
+
+    options.progress(`console: ${options.console.loads} loads of the overview, ${options.console.changes} decisions watched live`);
+    await bench.quiet();
+    const consoleFigures = await measureConsole(bench, options.console);
 
     options.progress(`naive baseline: ${options.callCycles} changes and their echoes`);
     await bench.quiet();
@@ -186,6 +199,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       endToEnd,
       apiCalls,
       bundles,
+      console: consoleFigures,
     };
     const targets = checkTargets(measured, missReasons(measured, ingest.diagnosis));
     return {

@@ -2,10 +2,13 @@ import { parseArgs } from "node:util";
 import { EXIT, stringOption, type Command, type OptionValues } from "#lib/cli/command";
 import { backfillCommand } from "#lib/cli/commands/backfill";
 import { connectCommand } from "#lib/cli/commands/connect";
+import { consoleCommand } from "#lib/cli/commands/console";
 import { historyCommand } from "#lib/cli/commands/history";
 import { replayCommand } from "#lib/cli/commands/replay";
+import { linkCommand, retryCommand } from "#lib/cli/commands/resolve";
 import { statusCommand } from "#lib/cli/commands/status";
 import { subscribeCommand } from "#lib/cli/commands/subscribe";
+import { unsyncableCommand } from "#lib/cli/commands/unsyncable";
 import { resolveEnvironment, type CliEnvironment, type EnvironmentRequest } from "#lib/cli/environment";
 import { describeError, UsageError } from "#lib/cli/errors";
 import { table } from "#lib/cli/format";
@@ -14,10 +17,14 @@ import { processIo, type Io } from "#lib/cli/io";
 export const COMMANDS: readonly Command[] = [
   statusCommand,
   historyCommand,
+  unsyncableCommand,
+  retryCommand,
+  linkCommand,
   subscribeCommand,
   backfillCommand,
   replayCommand,
   connectCommand,
+  consoleCommand,
 ];
 
 const GLOBAL_OPTIONS = {

@@ -3,7 +3,7 @@ import { CRMOFFICE_ID_PATTERN, CRMOFFICE_TYPES } from "#lib/connectors/crmoffice
 import { EXACT_SYNCED_TYPES } from "#lib/connectors/exactonline/record-types";
 
 /**
- * The one message on the queue, shared by every producer (webhooks, poller, backfill, replay)
+ * The one message on the queue, shared by every producer (webhooks, poller, backfill, replay, operator)
  * and the worker. It says which record to look at, never what the record contains: the
  * worker always reads the current state from the record's own system.
  */
@@ -22,7 +22,8 @@ const ChangeEventBase = z.object({
   /** Unique per observation; the same change seen twice may carry two ids. */
   eventId: z.string().min(1).max(128),
   action: z.enum(["upsert", "delete"]),
-  source: z.enum(["webhook", "poller", "backfill", "replay"]),
+  /** `operator`: a person asked for the record to be looked at again (syncctl retry, the console). */
+  source: z.enum(["webhook", "poller", "backfill", "replay", "operator"]),
   /** ISO 8601: when the producer saw the change. */
   observedAt: z.string().datetime({ offset: true }),
   /** Follows one change from webhook to write, through logs of every function. */

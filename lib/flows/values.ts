@@ -65,3 +65,8 @@ export function matchKey(flow: FlowDefinition, value: FieldValue): string | null
 export function missingRequired(flow: FlowDefinition, side: Side, fields: Fields): (readonly string[])[] {
   return flow[side].requiredToCreate.filter((group) => group.every((field) => normalize(fields[field]) === null));
 }
+
+/** True when `a` holds every one of `b`'s values (the agreed values of a side against its record now). */
+export function sameValues(a: SideValues | undefined, b: SideValues): boolean {
+  return a !== undefined && Object.keys(b).every((name) => (a[name] ?? null) === b[name]);
+}

@@ -51,13 +51,52 @@ export class FailureLog {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      at: String(item.at),
-      correlationId: String(item.correlationId),
-      record: item.record as RecordRef,
-      error: String(item.error),
-      reason: String(item.reason),
-      receiveCount: Number(item.receiveCount),
-    }));
+    return (result.Items ?? []).map(toFailure);
   }
+
+  /** Every failure kept since `from` (ISO time), oldest first. */
+  async since(from: string): Promise<Failure[]> {
+    const failures: Failure[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :kind AND gsi1sk >= :from",
+          ExpressionAttributeValues: { ":kind": kinds.failures, ":from": from },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      failures.push(...(page.Items ?? []).map(toFailure));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return failures;
+  }
+
+  /** The latest failure of one change (its correlation id), e.g. the last error of a dead letter. */
+  async latest(correlationId: string): Promise<Failure | null> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": keys.failurePartition(correlationId) },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const [item] = result.Items ?? [];
+    return item ? toFailure(item) : null;
+  }
+}
+
+function toFailure(item: Record<string, unknown>): Failure {
+  return {
+    at: String(item.at),
+    correlationId: String(item.correlationId),
+    record: item.record as RecordRef,
+    error: String(item.error),
+    reason: String(item.reason),
+    receiveCount: Number(item.receiveCount),
+  };
 }

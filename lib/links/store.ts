@@ -56,6 +56,14 @@ export interface RecordState {
   unsyncableIn: string[];
 }
 
+export interface UnsyncableEntry {
+  flow: string;
+  record: RecordRef;
+  reason: string;
+  /** ISO time it was last found unsyncable. */
+  at: string;
+}
+
 /** The link moved under us (another worker wrote it first): decide again from fresh state. */
 export class LinkConflictError extends Error {
   override name = "LinkConflictError";
@@ -400,6 +408,33 @@ export class LinkStore {
         },
       }),
     );
+  }
+
+  /** The records of one flow recorded as unsyncable, with the reason and when. */
+  async unsyncableRecords(flow: string): Promise<UnsyncableEntry[]> {
+    const entries: UnsyncableEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :kind",
+          ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        entries.push({
+          flow,
+          record: { side: item.side as Side, type: String(item.recordType), id: String(item.recordId) },
+          reason: String(item.reason),
+          at: String(item.at),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
   }
 
   async clearUnsyncable(flow: string, ref: RecordRef): Promise<void> {

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RecordRef } from "#lib/links/store";
-import { keys } from "#lib/store/keys";
-import { TTL_ATTRIBUTE } from "#lib/store/table";
+import { keys, kinds } from "#lib/store/keys";
+import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
 
 export type DecisionKind = "created" | "linked" | "updated" | "echo" | "kept" | "unsyncable" | "unlinked" | "deleted" | "ignored";
 
@@ -23,7 +23,15 @@ export interface LoggedDecision extends Decision {
   at: string;
 }
 
-/** Per-record history of decisions in DynamoDB, removed by TTL after the retention period. */
+const HOUR_MS = 3_600_000;
+/** The UTC hour of an ISO time, `2024-05-01T13`: one index partition of decisions. */
+const hourOf = (iso: string) => iso.slice(0, 13);
+
+/**
+ * Per-record history of decisions in DynamoDB, removed by TTL after the retention period.
+ * Each decision is also indexed by the hour it was made in (`byKind`, `DECISIONS#<hour>`,
+ * sorted by time), so the recent decisions of all records can be read without a scan.
+ */
 export class SyncLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -41,6 +49,8 @@ export class SyncLog {
         TableName: this.tableName,
         Item: {
           ...keys.log(side, type, id, at, decision.eventId),
+          gsi1pk: kinds.decisionsInHour(hourOf(at)),
+          gsi1sk: `${at}#${decision.eventId}`,
           ...entry,
           [TTL_ATTRIBUTE]: Math.floor(this.now() / 1000) + this.retentionDays * 86_400,
         },
@@ -62,12 +72,45 @@ export class SyncLog {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...decision } = item;
-        items.push(decision as LoggedDecision);
-      }
+      items.push(...(page.Items ?? []).map(toDecision));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
   }
+
+  /**
+   * Every decision about any record logged at or after `from` (ISO time), oldest first, read
+   * from the hour index: one query per hour since then.
+   */
+  async since(from: string): Promise<LoggedDecision[]> {
+    const hours: string[] = [];
+    const firstHour = Date.parse(from) - (Date.parse(from) % HOUR_MS);
+    for (let start = firstHour; start <= this.now(); start += HOUR_MS) hours.push(hourOf(new Date(start).toISOString()));
+    const pages = await Promise.all(hours.map((hour) => this.queryHour(hour, from)));
+    return pages.flat();
+  }
+
+  private async queryHour(hour: string, from: string): Promise<LoggedDecision[]> {
+    const items: LoggedDecision[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :hour AND gsi1sk >= :from",
+          ExpressionAttributeValues: { ":hour": kinds.decisionsInHour(hour), ":from": from },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []).map(toDecision));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+function toDecision(item: Record<string, unknown>): LoggedDecision {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, [TTL_ATTRIBUTE]: _ttl, ...decision } = item;
+  return decision as unknown as LoggedDecision;
 }

@@ -5,6 +5,7 @@ export const LOCAL_PORTS = {
   crmoffice: { env: "CRMOFFICE_SANDBOX_PORT", port: 3002 },
   dynamodb: { env: "DYNAMODB_PORT", port: 8000 },
   sqs: { env: "SQS_PORT", port: 9324 },
+  console: { env: "CONSOLE_PORT", port: 3003 },
 } as const;
 
 export type LocalPart = keyof typeof LOCAL_PORTS;

@@ -5,6 +5,8 @@
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { printLogsReadably } from "#lib/local/readable-logs";
 import { startLocalStack } from "#lib/local/stack";
+import { localPort } from "#lib/local/defaults";
+import { stackEnvironment, startConsole } from "#lib/console/server";
 
 const seed = process.env.SANDBOX_SEED === "none" ? "none" : "demo";
 const startedAt = performance.now();
@@ -13,6 +15,7 @@ printLogsReadably();
 const stack = await startLocalStack({
   seed,
 });
+const operatorConsole = await startConsole({ environment: stackEnvironment(stack), port: localPort("console") });
 
 console.log(`
 Exact Online ⇄ CRMOffice sync is running (ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s, seed: ${seed})
@@ -26,6 +29,7 @@ Exact Online ⇄ CRMOffice sync is running (ready in ${((performance.now() - sta
   DynamoDB Local      ${stack.urls.dynamodb}   table ${stack.tableName}
   SQS emulator        ${stack.urls.sqs}   queue ${stack.queueUrl}
                       dead letters ${stack.deadLetterQueueUrl}
+  console             ${operatorConsole.url}/   overview, unsyncable records, dead letters, record history
 
 These are sandbox development credentials; they open nothing else. Ctrl+C stops everything.
 `);
@@ -36,6 +40,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     console.log("stopping…");
-    void stack.stop().then(() => process.exit(0));
+    void operatorConsole
+      .close()
+      .then(() => stack.stop())
+      .then(() => process.exit(0));
   });
 }

@@ -33,6 +33,7 @@ export interface ItemKey {
 }
 
 const recordPartition = (side: RecordSystem, type: string, id: string) => `${KEY_PREFIXES.record}${side}#${type}#${id}`;
+const failurePartition = (correlationId: string) => `${KEY_PREFIXES.failure}${correlationId}`;
 const logPartition = (side: RecordSystem, type: string, id: string) => `${KEY_PREFIXES.log}${side}#${type}#${id}`;
 
 export const keys = {
@@ -58,7 +59,9 @@ export const keys = {
   }),
   logPartition,
   cursor: (name: string): ItemKey => ({ pk: `${KEY_PREFIXES.cursor}${name}`, sk: "CURSOR" }),
-  failure: (correlationId: string, at: string): ItemKey => ({ pk: `${KEY_PREFIXES.failure}${correlationId}`, sk: at }),
+  /** Every failure of one change (correlation id) shares a partition, sorted by time. */
+  failure: (correlationId: string, at: string): ItemKey => ({ pk: failurePartition(correlationId), sk: at }),
+  failurePartition,
   token: (division: number): ItemKey => ({ pk: `${KEY_PREFIXES.token}exactonline#${division}`, sk: "TOKEN" }),
   delivery: (system: RecordSystem, deliveryId: string): ItemKey => ({
     pk: `${KEY_PREFIXES.delivery}${system}#${deliveryId}`,
@@ -80,4 +83,6 @@ export const kinds = {
   closedLinks: (flow: string) => `CLOSED#${flow}`,
   unsyncable: (flow: string) => `UNSYNCABLE#${flow}`,
   failures: "FAILURES",
+  /** Sync-log decisions of one UTC hour (`2024-05-01T13`), sorted by time: the console's recent activity. */
+  decisionsInHour: (hour: string) => `DECISIONS#${hour}`,
 };

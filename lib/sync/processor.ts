@@ -4,7 +4,17 @@ import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type AgreedValues, type FlowDefinition, type Side, type SideValues } from "#lib/flows/definition";
 import { FLOWS, flowNamed, flowsForRecord } from "#lib/flows/index";
 import { mergeRecords } from "#lib/flows/merge";
-import { crossValue, fingerprint, matchKey, matchRule, missingRequired, normalize, project, toSystemFields } from "#lib/flows/values";
+import {
+  crossValue,
+  fingerprint,
+  matchKey,
+  matchRule,
+  missingRequired,
+  normalize,
+  project,
+  sameValues,
+  toSystemFields,
+} from "#lib/flows/values";
 import type { Link, LinkStore, RecordRef } from "#lib/links/store";
 import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
 import { verdictOf } from "#lib/sync/error-policy";
@@ -165,14 +175,19 @@ async function decide(
 
 const typesOf = (flow: FlowDefinition): Record<Side, string> => ({ exactonline: flow.exactonline.type, crmoffice: flow.crmoffice.type });
 
-interface Candidates {
+export interface Candidates {
   free: SystemRecord[];
   /** Flows in which matching records are already linked. */
   ownedBy: string[];
 }
 
 /** Records on the other side that match by the flow's merge criterion. */
-async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Candidates> {
+export async function findCandidates(
+  flow: FlowDefinition,
+  ref: RecordRef,
+  source: SystemRecord,
+  ctx: Pick<SyncContext, "connectors" | "store">,
+): Promise<Candidates> {
   const other = otherSide(ref.side);
   const rule = matchRule(flow);
   const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
@@ -354,10 +369,6 @@ export async function alreadyAgreed(ref: RecordRef, record: SystemRecord, store:
     if (!flow || !link?.agreed || !sameValues(link.agreed[ref.side], project(flow, ref.side, record))) return false;
   }
   return true;
-}
-
-function sameValues(a: SideValues | undefined, b: SideValues): boolean {
-  return a !== undefined && Object.keys(b).every((name) => (a[name] ?? null) === b[name]);
 }
 
 async function mergeLinked(

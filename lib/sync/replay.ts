@@ -22,6 +22,8 @@ export interface ReplayOptions {
   flow?: string | undefined;
   /** Move at most this many events. */
   limit?: number | undefined;
+  /** Only these dead letters (SQS message ids, as a dry run lists them), e.g. the ones a person picked. */
+  messageIds?: readonly string[] | undefined;
   /** List what would move; move nothing. */
   dryRun?: boolean | undefined;
   /** How long examined messages stay hidden from others during the run; they are released at its end. */
@@ -60,7 +62,7 @@ export interface ReplaySummary {
   examined: number;
   /** Sent back to the main queue and deleted from the dead-letter queue (0 in a dry run). */
   moved: number;
-  /** Left in the dead-letter queue: events of other flows. */
+  /** Left in the dead-letter queue: events of other flows, or not among the chosen message ids. */
   skipped: number;
   /** Left in the dead-letter queue: bodies that are not a change event. */
   malformed: number;
@@ -120,7 +122,10 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
   const seen = new Set<string>();
   /** Dead letters to make visible again when the run ends: message id → latest receipt handle. */
   const held = new Map<string, string>();
-  const remaining = () => (options.limit === undefined ? MAX_MESSAGES : options.limit - summary.events.length);
+  const chosen = options.messageIds === undefined ? undefined : new Set(options.messageIds);
+  // A choice of messages ends the run once each of them is handled.
+  const limit = chosen === undefined ? options.limit : Math.min(options.limit ?? Infinity, chosen.size);
+  const remaining = () => (limit === undefined ? MAX_MESSAGES : limit - summary.events.length);
 
   try {
     while (remaining() > 0) {
@@ -154,7 +159,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
           continue;
         }
         const flows = flowsOfEvent(parsed.event);
-        if (options.flow !== undefined && !flows.includes(options.flow)) {
+        if ((options.flow !== undefined && !flows.includes(options.flow)) || (chosen !== undefined && !chosen.has(messageId))) {
           summary.skipped += 1;
           continue;
         }

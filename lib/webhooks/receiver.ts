@@ -88,7 +88,15 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps) {
       return jsonResponse(200, { accepted: false, reason: "stale" });
     }
     const deliveries = await deps.deliveries();
-    const claim = await deliveries.claim(change.system, deliveryId);
+    // The register spares the budget; it is not what makes a copy harmless (the worker reads the
+    // record's state). Should it be unreachable, the change is taken all the same: never lost.
+    const claim = await deliveries.claim(change.system, deliveryId).catch((error: unknown) => {
+      logger.warn("delivery register unreachable; taking the delivery without it", {
+        correlationId: change.correlationId,
+        reason: (error as Error).message,
+      });
+      return "unregistered" as const;
+    });
     if (claim === "duplicate") {
       metrics.addMetric("WebhookDuplicate", MetricUnit.Count, 1);
       return jsonResponse(200, { accepted: false, reason: "duplicate" });
@@ -100,10 +108,15 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps) {
     try {
       await deps.enqueue(change);
     } catch (error) {
-      await deliveries.release(change.system, deliveryId).catch(() => undefined);
+      if (claim === "new") await deliveries.release(change.system, deliveryId).catch(() => undefined);
       throw error;
     }
-    await deliveries.markEnqueued(change.system, deliveryId);
+    if (claim === "new") {
+      await deliveries.markEnqueued(change.system, deliveryId).catch((error: unknown) => {
+        // Enqueued all the same; a copy of it would only be taken again after the claim's lease.
+        logger.warn("could not mark a delivery as taken", { correlationId: change.correlationId, reason: (error as Error).message });
+      });
+    }
     logger.info("change enqueued", {
       correlationId: change.correlationId,
       system: change.system,

@@ -181,6 +181,24 @@ describe("targets", () => {
     expect(checks.find((check) => check.name === "ingest.inProcess.perSecond")?.why).toBeUndefined();
   });
 
+  it("checks the console's first paint (p50 ≤ 300 ms) and live-update delay (max ≤ 2 s); a decision never shown is a miss", () => {
+    const figures = (p50Ms: number, maxMs: number, missed: number) => ({
+      firstPaint: { p50Ms, p99Ms: p50Ms, maxMs: p50Ms, loads: 10 },
+      liveUpdate: { p50Ms: maxMs / 2, p99Ms: maxMs, maxMs, changes: 10, missed },
+    });
+    const met = checkTargets({ ...result(), console: figures(120, 900, 0) }).filter((check) => check.name.startsWith("console."));
+    expect(met.map((check) => [check.name, check.target, check.met])).toEqual([
+      ["console.firstPaint.p50Ms", "≤ 300 ms", true],
+      ["console.liveUpdate.maxMs", "≤ 2,000 ms", true],
+    ]);
+    const missed = checkTargets({ ...result(), console: figures(310, 900, 2) });
+    expect(missed.find((check) => check.name === "console.firstPaint.p50Ms")?.met).toBe(false);
+    expect(missed.find((check) => check.name === "console.liveUpdate.maxMs")).toMatchObject({
+      met: false,
+      why: "2 of 10 decisions never showed in the page",
+    });
+  });
+
   it("counts changes that never arrived as end-to-end misses, and an unmeasured value as a miss", () => {
     const timedOut = checkTargets(result({ timedOut: 3 }));
     expect(timedOut.find((check) => check.name === "endToEnd.p50Ms")).toMatchObject({ met: false, why: "3 of 200 changes never arrived" });

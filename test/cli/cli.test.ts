@@ -82,7 +82,7 @@ describe("the command line", () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout[2]).toBe("Usage: syncctl <command> [options] [--stage NAME]");
-    for (const command of ["status", "history", "subscribe", "backfill", "replay"])
+    for (const command of ["status", "history", "unsyncable", "retry", "link", "subscribe", "backfill", "replay", "console"])
       expect(help.stdout.some((line) => line.startsWith(`  ${command} `))).toBe(true);
     const none = await run([]);
     expect(none.code).toBe(2);
@@ -98,11 +98,11 @@ describe("the command line", () => {
     ]) {
       const help = await run(argv);
       expect(help.code, argv.join(" ")).toBe(0);
-      expect(help.stdout[0]).toBe("Usage: syncctl replay [--dry-run] [--flow NAME] [--limit N] [--json] [--stage NAME]");
+      expect(help.stdout[0]).toBe("Usage: syncctl replay [--dry-run] [--flow NAME] [--limit N] [--message ID]… [--json] [--stage NAME]");
     }
     expect((await run(["status", "-h"])).stdout[0]).toBe("Usage: syncctl status [--json] [--stage NAME]");
     expect((await run(["history", "--help"])).stdout[0]).toBe(
-      "Usage: syncctl history <exactonline|crmoffice> <type> <id> [--json] [--stage NAME]",
+      "Usage: syncctl history <exactonline|crmoffice> <type> <id> | --email ADDRESS | --code CODE [--json] [--stage NAME]",
     );
   });
 
@@ -110,11 +110,20 @@ describe("the command line", () => {
     const cases: [string[], string][] = [
       [
         ["frobnicate"],
-        'syncctl: unknown command "frobnicate" (commands: status, history, subscribe, backfill, replay) (see syncctl --help)',
+        'syncctl: unknown command "frobnicate" (commands: status, history, unsyncable, retry, link, subscribe, backfill, replay, connect, console) (see syncctl --help)',
       ],
       [["status", "--verbose"], "syncctl: Unknown option '--verbose' (see syncctl status --help)"],
       [["status", "extra"], 'syncctl: status takes no arguments, got "extra" (see syncctl status --help)'],
-      [["history", "exactonline", "contact"], "syncctl: history needs <exactonline|crmoffice> <type> <id> (see syncctl history --help)"],
+      [
+        ["history", "exactonline", "contact"],
+        "syncctl: history needs <exactonline|crmoffice> <type> <id>, --email ADDRESS or --code CODE (see syncctl history --help)",
+      ],
+      [
+        ["history", "--email", "a@example.com", "--code", "X"],
+        "syncctl: history takes a record, --email or --code: one of them (see syncctl history --help)",
+      ],
+      [["link", "exactonline", "contact", "1", "--to", "2"], "syncctl: link needs --flow NAME (see syncctl link --help)"],
+      [["console", "--port", "http"], 'syncctl: --port must be a port number (1–65535), got "http" (see syncctl console --help)'],
       [["replay", "--limit"], "syncctl: Option '--limit <value>' argument missing (see syncctl replay --help)"],
       [["backfill", "--stage"], "syncctl: Option '--stage <value>' argument missing (see syncctl backfill --help)"],
     ];

@@ -111,7 +111,7 @@ describe("syncctl replay", () => {
     expect(summary.malformedMessages.map((message) => message.reason)).toEqual(
       expect.arrayContaining([
         "body is not JSON",
-        "not a change event (invalid: eventId, recordId, action, source, observedAt, correlationId)",
+        "not a change event (invalid: eventId, action, source, observedAt, correlationId, recordId)",
       ]),
     );
     expect(await visibleDeadLetters()).toEqual({ visible: 6, hidden: 0 });

@@ -69,6 +69,23 @@ describe("syncctl status", () => {
     const budget = status.exactBudget as { day: { used: number; limit: number } };
     expect(budget.day.limit).toBe(Number(process.env.EXACT_CALLS_PER_DAY));
     expect(budget.day.used).toBeGreaterThan(0);
+    // The demo's initial sync decided about every demo record just now; the stack connected Exact
+    // and its first poll placed every feed's cursor.
+    const lastHour = status.decisionsLastHourByFlow as Record<string, number>;
+    expect(Object.keys(lastHour).sort()).toEqual(["contacts", "employees", "items"]);
+    for (const flow of ["contacts", "employees", "items"]) expect(lastHour[flow]).toBeGreaterThanOrEqual(linksByFlow[flow] ?? 0);
+    // The stack connected Exact at start, as an operator does: since when, and by which Exact user.
+    expect(status.exactConnection).toMatchObject({
+      connectedAt: expect.stringMatching(/Z$/),
+      exactUserId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    const feeds = status.exactFeeds as { feed: string; position: number; readAt: string | null }[];
+    expect(feeds.map((feed) => feed.feed).sort()).toEqual(["sync/Deleted", "sync/contact", "sync/employee", "sync/item"]);
+    for (const feed of feeds) {
+      expect(feed.position).toEqual(expect.any(Number));
+      expect(Date.parse(feed.readAt ?? "")).toBeGreaterThan(Date.now() - 120_000);
+    }
+    expect(status.deletionsMayBeMissed).toBeNull();
   });
 
   it("shows a small aligned table for people", async () => {
@@ -76,8 +93,8 @@ describe("syncctl status", () => {
     expect(run.code).toBe(0);
     const text = run.stdout.join("\n");
     expect(text).toContain(`local stack (table ${stack.tableName})`);
-    expect(run.stdout.find((line) => line.startsWith("flow"))).toMatch(/^flow\s+links\s+unsyncable$/);
-    expect(run.stdout.find((line) => line.startsWith("items"))).toMatch(/^items\s+\d+\s+1$/);
+    expect(run.stdout.find((line) => line.startsWith("flow"))).toMatch(/^flow\s+links\s+unsyncable\s+decisions last hour$/);
+    expect(run.stdout.find((line) => line.startsWith("items"))).toMatch(/^items\s+\d+\s+1\s+\d+$/);
     expect(text).toMatch(/dead letters\s+0/);
     expect(text).toContain("last errors");
   });

@@ -45,7 +45,7 @@ export function formatReplay(summary: ReplaySummary): string[] {
 export const replayCommand: Command = {
   name: "replay",
   summary: "move dead-lettered change events back to the queue for processing",
-  synopsis: "[--dry-run] [--flow NAME] [--limit N] [--json]",
+  synopsis: "[--dry-run] [--flow NAME] [--limit N] [--message ID]… [--json]",
   details: [
     "Each chosen event goes back to the events queue as a new event (source replay, a fresh event id,",
     "the same correlation id); its dead letter is deleted only once the send succeeded. Events of other",
@@ -56,9 +56,16 @@ export const replayCommand: Command = {
     ["--dry-run", "list what would move (record, flows, receive count, age); move nothing"],
     ["--flow NAME", `only events of this flow (${FLOWS.map((flow) => flow.name).join(", ")})`],
     ["--limit N", "move at most N events"],
+    ["--message ID", "only this dead letter (its SQS message id, as --dry-run --json lists it); repeat for several"],
     ["--json", "one line: a JSON object { moved, skipped, malformed, examined, events, … }"],
   ],
-  options: { "dry-run": { type: "boolean" }, flow: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
+  options: {
+    "dry-run": { type: "boolean" },
+    flow: { type: "string" },
+    limit: { type: "string" },
+    message: { type: "string", multiple: true },
+    json: { type: "boolean" },
+  },
   positionals: { min: 0, max: 0 },
   interruptible: true,
   async run({ values, environment, signal }, io) {
@@ -69,12 +76,15 @@ export const replayCommand: Command = {
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && !(/^\d+$/.test(limitText ?? "") && limit > 0))
       throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
+    const messages = values.message;
+    const messageIds = Array.isArray(messages) ? messages.map(String) : undefined;
     const { queueUrl, deadLetterQueueUrl } = await environment();
     const summary = await replayDeadLetters({
       queueUrl,
       deadLetterQueueUrl,
       flow,
       limit,
+      messageIds,
       dryRun: values["dry-run"] === true,
       // Examined messages stay hidden while the run lasts and are released at its end (Ctrl+C included).
       visibilityTimeoutSeconds: HOLD_SECONDS,

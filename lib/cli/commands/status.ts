@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { documentClient } from "#lib/aws/dynamodb";
 import { sqsClient } from "#lib/aws/sqs";
 import type { Command } from "#lib/cli/command";
+import { READ_ONLY_RETENTION_DAYS } from "#lib/cli/commands/history";
 import type { CliEnvironment } from "#lib/cli/environment";
 import { count, table } from "#lib/cli/format";
 import { exactGovernor } from "#lib/config/connectors";
@@ -14,6 +15,8 @@ import { FailureLog, type Failure } from "#lib/links/failures";
 import { DELETED_FEED, POLLED_FEEDS, pollCursorName, staleDeletionFeed } from "#lib/poller/exact-poller";
 import { kinds } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
+import { SyncLog } from "#lib/links/sync-log";
+import { decisionsByFlow, HOUR_MS } from "#lib/ops/activity";
 
 export interface StatusReport {
   /** Messages waiting, in flight or delayed on the events queue. */
@@ -26,6 +29,8 @@ export interface StatusReport {
   unsyncableByFlow: Record<string, number>;
   /** The worker's latest failures, newest first. */
   lastErrors: Failure[];
+  /** Sync decisions logged in the last hour, per flow (every flow, 0 included). */
+  decisionsLastHourByFlow: Record<string, number>;
   /** Exact Online calls spent in this minute and today, of the budget the governor enforces. */
   exactBudget: { minute: BudgetWindowUsage; day: BudgetWindowUsage };
   /** Whether Exact is connected: since when, by which Exact user (their id); null when it never was. */
@@ -62,7 +67,7 @@ export async function queueDepth(queueUrl: string): Promise<number> {
   return DEPTH_ATTRIBUTES.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
 }
 
-export async function collectStatus(environment: CliEnvironment): Promise<StatusReport> {
+export async function collectStatus(environment: CliEnvironment, now: () => number = Date.now): Promise<StatusReport> {
   const db = documentClient();
   const store = new LinkStore(db, environment.tableName);
   const perFlow = (kind: (flow: string) => string) =>
@@ -74,7 +79,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
   const feedCursors = Promise.all(
     POLLED_FEEDS.map(async (feed) => ({ feed, cursor: await cursors.read(pollCursorName(settings.EXACT_DIVISION, feed)) })),
   );
-  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget, feeds, exactConnection] = await Promise.all([
+  const [linksByFlow, unsyncableByFlow, depth, deadLetterDepth, lastErrors, budget, feeds, exactConnection, lastHour] = await Promise.all([
     perFlow(kinds.links),
     perFlow(kinds.unsyncable),
     queueDepth(environment.queueUrl),
@@ -83,9 +88,10 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     exactGovernor(settings).usage(),
     feedCursors,
     readExactConnection(db, environment.tableName, settings.EXACT_DIVISION),
+    new SyncLog(db, environment.tableName, READ_ONLY_RETENTION_DAYS).since(new Date(now() - HOUR_MS).toISOString()),
   ]);
   const deletions = feeds.find((feed) => feed.feed === DELETED_FEED)?.cursor ?? null;
-  const stale = staleDeletionFeed(deletions, Date.now());
+  const stale = staleDeletionFeed(deletions, now());
   return {
     queueDepth: depth,
     deadLetterDepth,
@@ -93,6 +99,7 @@ export async function collectStatus(environment: CliEnvironment): Promise<Status
     unsyncable: Object.values(unsyncableByFlow).reduce((sum, n) => sum + n, 0),
     unsyncableByFlow,
     lastErrors,
+    decisionsLastHourByFlow: decisionsByFlow(lastHour),
     exactBudget: { minute: budget.minute, day: budget.day },
     exactConnection,
     exactFeeds: feeds.flatMap(({ feed, cursor }) =>
@@ -118,11 +125,21 @@ export function formatStatus(report: StatusReport): string[] {
   lines.push(
     ...table(
       [
-        ["flow", "links", "unsyncable"],
-        ...FLOWS.map((flow) => [flow.name, count(report.linksByFlow[flow.name] ?? 0), count(report.unsyncableByFlow[flow.name] ?? 0)]),
-        ["total", count(Object.values(report.linksByFlow).reduce((sum, n) => sum + n, 0)), count(report.unsyncable)],
+        ["flow", "links", "unsyncable", "decisions last hour"],
+        ...FLOWS.map((flow) => [
+          flow.name,
+          count(report.linksByFlow[flow.name] ?? 0),
+          count(report.unsyncableByFlow[flow.name] ?? 0),
+          count(report.decisionsLastHourByFlow[flow.name] ?? 0),
+        ]),
+        [
+          "total",
+          count(Object.values(report.linksByFlow).reduce((sum, n) => sum + n, 0)),
+          count(report.unsyncable),
+          count(Object.values(report.decisionsLastHourByFlow).reduce((sum, n) => sum + n, 0)),
+        ],
       ],
-      ["left", "right", "right"],
+      ["left", "right", "right", "right"],
     ),
   );
   const { minute, day } = report.exactBudget;

@@ -100,13 +100,23 @@ describe("client-credentials token", () => {
 describe("records", () => {
   it("gets a record, and null when CRMOffice no longer has it", async () => {
     const { connector, apiCalls } = connectorWith((call) =>
-      call.url.pathname === "/contacts/c%2F1"
+      call.url.pathname === "/contacts/c-gone"
         ? jsonResponse(404, { error: "not_found", message: "no such contact" })
         : jsonResponse(200, contactFixture),
     );
     expect((await connector.get("contact", "c-0001"))?.fields["company.id"]).toBe("co-0001");
-    expect(await connector.get("contact", "c/1")).toBeNull();
+    expect(await connector.get("contact", "c-gone")).toBeNull();
     expect(apiCalls()[0]?.headers.get("accept")).toBe("application/json");
+  });
+
+  it("refuses an id that could walk the URL path before any call, without echoing it", async () => {
+    const { connector, apiCalls } = connectorWith(() => jsonResponse(200, contactFixture));
+    for (const id of ["c/1", "..", "../companies", "a?b", "%2e%2e"]) {
+      const error = await connector.get("contact", id).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ClientRequestError);
+      expect((error as Error).message).not.toContain(id);
+    }
+    expect(apiCalls()).toHaveLength(0);
   });
 
   it("finds contacts by email through the list filter, paging until totalCount is seen", async () => {
