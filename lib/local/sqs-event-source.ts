@@ -25,8 +25,15 @@ export interface SqsEventSourceOptions {
   waitTimeSeconds?: number;
   /** Pollers, each invoking the handler with its own batches. */
   concurrency?: number;
-  /** Keep gathering up to batchSize for this long after the first message (Lambda's MaximumBatchingWindowInSeconds). */
+  /**
+   * Keep gathering up to batchSize for at most this long after the first message (Lambda's
+   * MaximumBatchingWindowInSeconds), while messages keep arriving: unlike Lambda, which waits out
+   * the window, gathering stops once the queue has had nothing more for `idleMs`, so a lone change
+   * is not held back on one machine (in AWS it waits up to the window).
+   */
   maximumBatchingWindowMs?: number;
+  /** How long the queue must have nothing more before gathering stops (default 100 ms). */
+  idleMs?: number;
   /** Names the function in its context; defaults to the queue's name. */
   functionName?: string;
   functionTimeoutMs?: number;
@@ -51,6 +58,7 @@ export function startSqsEventSource({
   waitTimeSeconds = 1,
   concurrency = 2,
   maximumBatchingWindowMs = 0,
+  idleMs = 100,
   functionName = queueArn.split(":").at(-1) ?? "worker",
   functionTimeoutMs,
   errorBackoffMs = 1_000,
@@ -77,10 +85,17 @@ export function startSqsEventSource({
   const receiveBatch = async (): Promise<Message[]> => {
     const batch = await receive(batchSize, waitTimeSeconds);
     const windowEnds = Date.now() + maximumBatchingWindowMs;
+    let lastArrival = Date.now();
     while (batch.length > 0 && batch.length < batchSize && Date.now() < windowEnds && !stopping.signal.aborted) {
       const more = await receive(batchSize - batch.length, 0);
-      if (more.length > 0) batch.push(...more);
-      else await sleep(Math.min(100, windowEnds - Date.now()), stopping.signal);
+      if (more.length > 0) {
+        batch.push(...more);
+        lastArrival = Date.now();
+      } else if (Date.now() - lastArrival >= idleMs) {
+        break;
+      } else {
+        await sleep(Math.min(25, windowEnds - Date.now()), stopping.signal);
+      }
     }
     return batch;
   };

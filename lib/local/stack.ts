@@ -12,6 +12,7 @@ import { loadSecrets } from "#lib/config/secrets";
 import { runBackfill } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
 import { subscribeWebhooks } from "#lib/sync/subscriptions";
+import { WORKER_BATCH_SIZE, WORKER_BATCHING_WINDOW_SECONDS } from "#lib/sync/batch";
 import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
 import { startHttpApi } from "#lib/local/http-api";
 import { startInfrastructure, useLocalAws } from "#lib/local/infrastructure";
@@ -160,6 +161,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
       handler: worker,
+      batchSize: WORKER_BATCH_SIZE,
+      maximumBatchingWindowMs: WORKER_BATCHING_WINDOW_SECONDS * 1000,
       concurrency: options.workerConcurrency ?? 2,
       functionTimeoutMs: 30_000,
       log,

@@ -389,6 +389,7 @@ async function mergeLinked(
   if (!partner) return endLink(flow, link, other, ctx);
 
   const records: Record<Side, SystemRecord> = { [ref.side]: source, [other]: partner } as Record<Side, SystemRecord>;
+  const read = { ...records };
   const state = {
     exactonline: { values: project(flow, "exactonline", records.exactonline), modifiedAt: records.exactonline.modifiedAt },
     crmoffice: { values: project(flow, "crmoffice", records.crmoffice), modifiedAt: records.crmoffice.modifiedAt },
@@ -410,10 +411,15 @@ async function mergeLinked(
     if (nothingWritten(error)) await ctx.store.endWrite(reserved).catch(() => undefined);
     throw error;
   }
-  const agreed: AgreedValues = {
-    exactonline: project(flow, "exactonline", records.exactonline),
-    crmoffice: project(flow, "crmoffice", records.crmoffice),
+  // What both sides now agree on: the records as they were read, and for the fields written, as
+  // the system stored them. A field someone changed after the read (Exact's PUT keeps what it is
+  // not sent) thus still differs from the agreed value, and is merged when its own change is seen.
+  const agreedOn = (side: Side): SideValues => {
+    const written = Object.keys(merge.writes[side] ?? {});
+    const stored = project(flow, side, records[side]);
+    return { ...project(flow, side, read[side]), ...Object.fromEntries(written.map((name) => [name, stored[name] ?? null])) };
   };
+  const agreed: AgreedValues = { exactonline: agreedOn("exactonline"), crmoffice: agreedOn("crmoffice") };
   if (!link.agreed || !sameValues(link.agreed.exactonline, agreed.exactonline) || !sameValues(link.agreed.crmoffice, agreed.crmoffice)) {
     await ctx.store.saveAgreed(link, agreed);
   }

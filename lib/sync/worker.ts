@@ -1,9 +1,10 @@
-import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ChangeEventSchema, type ChangeEvent } from "#lib/events/change-event";
 import type { Failure } from "#lib/links/failures";
 import { postponeOrDeadLetter, verdictOf, type PostponeLimits } from "#lib/sync/error-policy";
+import { PrefetchedRecords, readAhead, withPrefetched } from "#lib/sync/batch";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { reportDecision } from "#lib/sync/report";
 import { logger, metrics } from "#lib/telemetry/index";
@@ -106,3 +107,31 @@ export function createRecordHandler(deps: WorkerDeps) {
 }
 
 export const createBatchProcessor = () => new BatchProcessor(EventType.SQS);
+
+/**
+ * One SQS batch: the Exact records its changes need are read ahead together (lib/sync/batch.ts),
+ * then each message is handled on its own as `createRecordHandler` does, and only the ones that
+ * failed are reported (ReportBatchItemFailures). A read-ahead that fails reads nothing ahead.
+ *
+ * A BatchProcessor keeps the batch it is working on (its records, failures and successes) in its
+ * own fields, so each invocation gets its own: one shared by invocations that overlap in one
+ * process (the local stack runs several pollers in one process) mixed their batches up.
+ */
+export function createBatchHandler(deps: WorkerDeps) {
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const ctx = await deps.context();
+    const changes = event.Records.flatMap((record) => {
+      try {
+        return [parseEvent(record)];
+      } catch {
+        return [];
+      }
+    });
+    const prefetched = await readAhead(changes, ctx).catch((error: unknown) => {
+      logger.warn("could not read the batch's records ahead; each change reads its own", { reason: (error as Error).message });
+      return new PrefetchedRecords();
+    });
+    const handleRecord = createRecordHandler({ ...deps, context: async () => withPrefetched(ctx, prefetched) });
+    return processPartialResponse(event, handleRecord, createBatchProcessor(), { context });
+  };
+}
