@@ -127,8 +127,11 @@ describe("the events queue and the worker's event source", () => {
     const redrive = eventsQueue().RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: unknown };
     const deadLetterQueue = resource(getAttOf(redrive.deadLetterTargetArn) ?? "");
     expect(deadLetterQueue.Type).toBe("AWS::SQS::Queue");
-    expect(describeValue(fn("replay").environment.DEAD_LETTER_QUEUE_URL)).toBe(`Ref:${getAttOf(redrive.deadLetterTargetArn)}`);
     expect(Number(redrive.maxReceiveCount)).toBe(Number(fn("worker").environment.MAX_RECEIVE_COUNT));
+    // The worker dead-letters a change postponed past its limits itself; replay reads them back.
+    for (const name of ["worker", "replay"] as const) {
+      expect(describeValue(fn(name).environment.DEAD_LETTER_QUEUE_URL)).toBe(`Ref:${getAttOf(redrive.deadLetterTargetArn)}`);
+    }
   });
 });
 
@@ -161,6 +164,25 @@ describe("IAM", () => {
         .find((dependency) => dependency.endsWith("LogGroup"));
       expect({ name, logGroups }).toEqual({ name, logGroups: [`${own}.Arn`] });
     }
+  });
+
+  it("lets each function use only the queues, and the queue actions, its part of the flow needs", () => {
+    const queueAccess = (name: FunctionName) =>
+      Object.fromEntries(
+        allowed(roleStatements(template, fn(name).role))
+          .filter((statement) => actionsOf(statement).some((action) => action.startsWith("sqs:")))
+          .flatMap((statement) => resourcesOf(statement).map((queue) => [queue.replace(/\.Arn$/, ""), actionsOf(statement).sort()])),
+      );
+    const consume = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"];
+    for (const name of [...WEBHOOKS, "poller"] as FunctionName[]) {
+      expect({ name, queues: queueAccess(name) }).toEqual({ name, queues: { EventsQueue: ["sqs:SendMessage"] } });
+    }
+    expect(queueAccess("worker")).toEqual({
+      EventsQueue: [...consume, "sqs:SendMessage"].sort(),
+      EventsDeadLetterQueue: ["sqs:SendMessage"],
+    });
+    expect(queueAccess("replay")).toEqual({ EventsDeadLetterQueue: consume, EventsQueue: ["sqs:SendMessage"] });
+    for (const name of [...CONNECT, "health"] as FunctionName[]) expect({ name, queues: queueAccess(name) }).toEqual({ name, queues: {} });
   });
 
   it("deploys exactly the functions of FUNCTION_SECRETS, each webhook function with a role of its own", () => {
