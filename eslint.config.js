@@ -6,9 +6,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // deploy/ holds CommonJS that the Serverless Framework require()s.
+    // deploy/ holds CommonJS that the Serverless Framework require()s, and that require()s in turn.
     files: ["deploy/**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly", __dirname: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { module: "writable", require: "readonly", __dirname: "readonly", __filename: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // The console's page script runs in the browser, as a classic script.
