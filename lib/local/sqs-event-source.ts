@@ -5,7 +5,13 @@
  * becomes visible again after the queue's visibility timeout, and the queue's RedrivePolicy
  * moves it to the dead-letter queue after maxReceiveCount receives, exactly as on AWS.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { createLambdaContext } from "./lambda-context";
@@ -39,6 +45,13 @@ export interface SqsEventSourceOptions {
   functionTimeoutMs?: number;
   /** Pause after a failed ReceiveMessage before polling again. */
   errorBackoffMs?: number;
+  /**
+   * The queue's visibility timeout. Given, the messages of a batch are kept hidden while the
+   * handler works on them (their visibility renewed at half of it): in AWS the queue's timeout is
+   * six times the function's, so a message never reappears while it is handled; locally it is kept
+   * short, so that a failed message comes back within seconds, and this keeps the two the same.
+   */
+  visibilityTimeoutSeconds?: number;
   log?: RuntimeLog;
 }
 
@@ -62,6 +75,7 @@ export function startSqsEventSource({
   functionName = queueArn.split(":").at(-1) ?? "worker",
   functionTimeoutMs,
   errorBackoffMs = 1_000,
+  visibilityTimeoutSeconds,
   log = consoleRuntimeLog,
 }: SqsEventSourceOptions): SqsEventSource {
   const stopping = new AbortController();
@@ -103,12 +117,17 @@ export function startSqsEventSource({
   const invoke = async (messages: Message[]): Promise<void> => {
     const records = messages.map((message) => toRecord(message, queueArn, awsRegion));
     const context = createLambdaContext({ functionName, timeoutMs: functionTimeoutMs });
+    const heartbeat = visibilityTimeoutSeconds
+      ? setInterval(() => void keepHidden(records), (visibilityTimeoutSeconds * 1000) / 2)
+      : undefined;
     let result: unknown;
     try {
       result = await handler({ Records: records }, context);
     } catch (error) {
       log.error(`sqs: ${functionName} failed a batch of ${records.length}; nothing deleted, SQS delivers it again`, error);
       return;
+    } finally {
+      clearInterval(heartbeat);
     }
     const failed = reportedFailures(result, records);
     if (failed === "invalid") {
@@ -116,6 +135,25 @@ export function startSqsEventSource({
       return;
     }
     await deleteMessages(records.filter((record) => !failed.has(record.messageId)));
+  };
+
+  /** Renews the batch's visibility; a renewal that fails only lets a message come back a little early. */
+  const keepHidden = async (records: SQSRecord[]): Promise<void> => {
+    for (let start = 0; start < records.length; start += SQS_MAX_MESSAGES_PER_CALL) {
+      const chunk = records.slice(start, start + SQS_MAX_MESSAGES_PER_CALL);
+      await sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((record, index) => ({
+              Id: String(index),
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: visibilityTimeoutSeconds,
+            })),
+          }),
+        )
+        .catch(() => undefined);
+    }
   };
 
   const deleteMessages = async (records: SQSRecord[]): Promise<void> => {

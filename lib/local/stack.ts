@@ -104,11 +104,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     useLocalAws(aws);
     const prefix = options.resourcePrefix ?? LOCAL_RESOURCE_PREFIX;
+    const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
     const sqs = new SQSClient({});
     await createTable(new DynamoDBClient({}), prefix);
     const queues = await createQueues(sqs, {
       name: queueNames(prefix).queue,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
+      visibilityTimeoutSeconds,
       maxReceiveCount: 5,
     });
 
@@ -162,6 +163,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueArn: queues.queueArn,
       handler: worker,
       batchSize: WORKER_BATCH_SIZE,
+      visibilityTimeoutSeconds,
       maximumBatchingWindowMs: WORKER_BATCHING_WINDOW_SECONDS * 1000,
       concurrency: options.workerConcurrency ?? 2,
       functionTimeoutMs: 30_000,

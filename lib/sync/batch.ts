@@ -81,6 +81,8 @@ export function withPrefetched(ctx: SyncContext, prefetched: PrefetchedRecords):
 }
 
 const READ_AHEAD_SIDE: Side = "exactonline";
+/** CRMOffice changes looked at at once while planning the read-ahead (each a read and a link lookup). */
+const PLANNING_CONCURRENCY = 10;
 
 /**
  * Reads ahead the Exact records a batch of changes needs. Best effort: a read that fails (a spent
@@ -92,12 +94,13 @@ export async function readAhead(events: readonly ChangeEvent[], ctx: SyncContext
   const wanted = new Map<string, Set<string>>();
   const want = (type: string, id: string) => (wanted.get(type) ?? wanted.set(type, new Set()).get(type))?.add(id.toLowerCase());
 
-  for (const event of events) {
-    if (event.system === READ_AHEAD_SIDE) {
-      want(event.recordType, event.recordId);
-      continue;
-    }
-    for (const partner of await exactPartnersToMerge(event, ctx, prefetched)) want(partner.type, partner.id);
+  for (const event of events) if (event.system === READ_AHEAD_SIDE) want(event.recordType, event.recordId);
+  const others = events.filter((event) => event.system !== READ_AHEAD_SIDE);
+  for (let start = 0; start < others.length; start += PLANNING_CONCURRENCY) {
+    const partners = await Promise.all(
+      others.slice(start, start + PLANNING_CONCURRENCY).map((event) => exactPartnersToMerge(event, ctx, prefetched)),
+    );
+    for (const partner of partners.flat()) want(partner.type, partner.id);
   }
 
   const exact = ctx.connectors[READ_AHEAD_SIDE];

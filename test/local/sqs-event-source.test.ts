@@ -91,6 +91,55 @@ describe("startSqsEventSource", () => {
     expect(record.attributes.SenderId).toEqual(expect.any(String));
   });
 
+  it("keeps a batch hidden while it is handled, however long that outlasts the visibility timeout", async () => {
+    const queues = await createTestQueues({ visibilityTimeoutSeconds: 1, maxReceiveCount: 5 });
+    await send(queues.queueUrl, "slow");
+    const received: string[] = [];
+    running = startSqsEventSource({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: async (event) => {
+        received.push(...event.Records.map((record) => record.attributes.ApproximateReceiveCount));
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+      },
+      waitTimeSeconds: 1,
+      concurrency: 2,
+      visibilityTimeoutSeconds: 1,
+      log: quietLog,
+    });
+    await expect.poll(() => depth(queues.queueUrl), { timeout: 8_000 }).toBe(0);
+    // Handled once, by one of the two pollers: it never came back while the first held it.
+    expect(received).toEqual(["1"]);
+  });
+
+  it("gathers a burst into one batch, and does not hold a lone message for the window", async () => {
+    const queues = await createTestQueues({ visibilityTimeoutSeconds: 5, maxReceiveCount: 5 });
+    const batches: number[] = [];
+    const lone: number[] = [];
+    running = startSqsEventSource({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: async (event) => {
+        batches.push(event.Records.length);
+        if (event.Records.some((record) => record.body === "lone"))
+          lone.push(Date.now() - Number(event.Records[0]?.attributes.SentTimestamp));
+      },
+      batchSize: 80,
+      maximumBatchingWindowMs: 2_000,
+      waitTimeSeconds: 1,
+      concurrency: 1,
+      log: quietLog,
+    });
+    await Promise.all(Array.from({ length: 45 }, (_, index) => send(queues.queueUrl, `burst-${index}`)));
+    await expect.poll(() => batches.reduce((sum, size) => sum + size, 0), { timeout: 8_000 }).toBe(45);
+    expect(Math.max(...batches)).toBeGreaterThan(10);
+    await send(queues.queueUrl, "lone");
+    await expect.poll(() => lone.length, { timeout: 5_000 }).toBe(1);
+    expect(lone[0]).toBeLessThan(1_500);
+  });
+
   it("deletes what succeeded and delivers reported failures again after the visibility timeout", async () => {
     const queues = await createTestQueues({ visibilityTimeoutSeconds: 1, maxReceiveCount: 5 });
     const ok1 = await send(queues.queueUrl, "ok-1");
