@@ -10,6 +10,7 @@ import { CliError, UsageError } from "#lib/cli/errors";
 import { LOCAL_RESOURCE_PREFIX, localPort, queueNames } from "#lib/local/defaults";
 import { useLocalAws } from "#lib/local/infrastructure";
 import { localProductEnvironment, type ProductEnvironment } from "#lib/local/settings";
+import { CONFIGURATION_FUNCTION, requirePublicHttps, settingsFromFunction } from "#lib/cli/stage-settings";
 
 export interface CliEnvironment {
   /** For people: `local stack` or `stage prod`. */
@@ -130,29 +131,45 @@ export function stageResources(stage: string, outputs: readonly Output[]): Stage
 }
 
 /**
- * The settings a stage runs with: the resources from its stack, the connector settings from the
- * same environment variables `serverless deploy` reads (with the template's defaults for the base
- * URLs), the secrets from SSM under the stage's prefix.
+ * The settings a stage runs with: the deployed worker's own configuration (division, base URLs,
+ * client ids, key, limits: never the operator's shell), the resources from its stack, the secrets
+ * from SSM under the stage's prefix.
  */
-export function stageSettings(stage: string, resources: StageResources, env: NodeJS.ProcessEnv): ProductEnvironment {
+export function stageSettings(
+  stage: string,
+  resources: StageResources,
+  functionVariables: Record<string, string | undefined>,
+): ProductEnvironment {
   return {
+    ...settingsFromFunction(functionVariables),
     TABLE_NAME: resources.tableName,
     EVENTS_QUEUE_URL: resources.queueUrl,
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     SSM_PARAMETER_PREFIX: ssmPrefix(stage),
-    EXACT_BASE_URL: env.EXACT_BASE_URL || "https://start.exactonline.nl",
-    CRMOFFICE_BASE_URL: env.CRMOFFICE_BASE_URL || "https://api.crmoffice.no",
   };
+}
+
+/** The environment of the stage's deployed worker function, as Lambda holds it. */
+async function deployedConfiguration(stage: string): Promise<Record<string, string | undefined>> {
+  const { LambdaClient, GetFunctionConfigurationCommand } = await import("@aws-sdk/client-lambda");
+  const lambda = new LambdaClient({});
+  const functionName = `${stackName(stage)}-${CONFIGURATION_FUNCTION}`;
+  try {
+    const { Environment } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    return Environment?.Variables ?? {};
+  } catch (error) {
+    throw new CliError(`cannot read the configuration of ${functionName}: ${(error as Error).message}`);
+  } finally {
+    lambda.destroy();
+  }
 }
 
 const STAGE_NAME = /^[a-zA-Z0-9-]+$/;
 
 /** A deployed stage; credentials and region come from the standard AWS chain. */
-export async function stageEnvironment(
-  stage: string,
-  { apiUrl, env = process.env }: { apiUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliEnvironment> {
+export async function stageEnvironment(stage: string, { apiUrl }: { apiUrl?: string | undefined } = {}): Promise<CliEnvironment> {
   if (!STAGE_NAME.test(stage)) throw new UsageError(`invalid stage name "${stage}" (letters, digits and hyphens)`);
+  if (apiUrl !== undefined) requirePublicHttps(apiUrl, "--api-url");
   // Loaded only here: the local stack (the usual case) does not need it.
   const { CloudFormationClient, DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
   const cloudFormation = new CloudFormationClient({});
@@ -166,7 +183,8 @@ export async function stageEnvironment(
     cloudFormation.destroy();
   }
   const resources = stageResources(stage, outputs);
-  applyEnv(stageSettings(stage, resources, env));
+  if (resources.apiUrl) requirePublicHttps(resources.apiUrl, `stack ${stackName(stage)}'s HttpApiUrl`);
+  applyEnv(stageSettings(stage, resources, await deployedConfiguration(stage)));
   return {
     name: `stage ${stage}`,
     stage,

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { decisionCells } from "#lib/cli/commands/history";
 import { stackName, stageResources, stageSettings, ssmPrefix } from "#lib/cli/environment";
+import { requirePublicHttps } from "#lib/cli/stage-settings";
 import { describeError, UsageError } from "#lib/cli/errors";
 import { age, table } from "#lib/cli/format";
 import { memoryIo } from "#lib/cli/io";
@@ -52,16 +53,62 @@ describe("a deployed stage", () => {
     );
   });
 
-  it("runs with the stack's resources, secrets from SSM, and the deploy's connector settings", () => {
+  /** The deployed worker's environment, as Lambda's GetFunctionConfiguration gives it. */
+  const deployed = {
+    EXACT_BASE_URL: "https://start.exactonline.de",
+    EXACT_DIVISION: "1234567",
+    EXACT_CLIENT_ID: "app-id",
+    EXACT_REDIRECT_URI: "https://sync.example.com/oauth/exactonline/callback",
+    CRMOFFICE_BASE_URL: "https://api.crmoffice.no",
+    CRMOFFICE_CLIENT_ID: "crm-id",
+    TOKEN_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/abc",
+    POWERTOOLS_LOG_LEVEL: "INFO",
+    AWS_LAMBDA_FUNCTION_NAME: "exact-crmoffice-sync-prod-worker",
+  };
+
+  it("runs with the deployed worker's own settings, the stack's resources and secrets from SSM, never the operator's shell", () => {
     const resources = stageResources("prod", outputs);
-    expect(stageSettings("prod", resources, { EXACT_BASE_URL: "https://start.exactonline.de" })).toEqual({
+    process.env.EXACT_DIVISION = "9999999";
+    expect(stageSettings("prod", resources, deployed)).toEqual({
       TABLE_NAME: resources.tableName,
       EVENTS_QUEUE_URL: resources.queueUrl,
       DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
       SSM_PARAMETER_PREFIX: "/exact-crmoffice-sync/prod",
       EXACT_BASE_URL: "https://start.exactonline.de",
+      EXACT_DIVISION: "1234567",
+      EXACT_CLIENT_ID: "app-id",
+      EXACT_REDIRECT_URI: "https://sync.example.com/oauth/exactonline/callback",
       CRMOFFICE_BASE_URL: "https://api.crmoffice.no",
+      CRMOFFICE_CLIENT_ID: "crm-id",
+      TOKEN_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/abc",
     });
+    delete process.env.EXACT_DIVISION;
+  });
+
+  it("refuses a stage whose systems are reached over plain HTTP or on this machine", () => {
+    const resources = stageResources("prod", outputs);
+    expect(() => stageSettings("prod", resources, { ...deployed, EXACT_BASE_URL: "http://start.exactonline.nl" })).toThrow(
+      /EXACT_BASE_URL must be an https URL/,
+    );
+    expect(() => stageSettings("prod", resources, { ...deployed, CRMOFFICE_BASE_URL: "https://127.0.0.1:3002" })).toThrow(
+      /points at this machine/,
+    );
+    expect(() => stageSettings("prod", resources, { ...deployed, EXACT_REDIRECT_URI: "https://localhost/cb" })).toThrow(
+      /points at this machine/,
+    );
+    expect(() => requirePublicHttps("http://api.example.com", "--api-url")).toThrow(/--api-url must be an https URL/);
+    expect(() => requirePublicHttps("https://[::1]:3000", "--api-url")).toThrow(/points at this machine/);
+    expect(requirePublicHttps("https://abc.execute-api.eu-west-1.amazonaws.com", "--api-url")).toBe(
+      "https://abc.execute-api.eu-west-1.amazonaws.com",
+    );
+  });
+
+  it("refuses a plain-HTTP or loopback --api-url for a stage before calling AWS", async () => {
+    for (const apiUrl of ["http://api.example.com", "https://127.0.0.1:3000"]) {
+      const io = memoryIo();
+      expect(await runSyncctl(["subscribe", "--stage", "prod", "--api-url", apiUrl], { io })).toBe(1);
+      expect(io.stderr[0]).toMatch(/--api-url (must be an https URL|points at this machine)/);
+    }
   });
 
   it("refuses a stage name that cannot be a stack name before calling AWS", async () => {
