@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * A backfill of Exact records (employees) into an empty CRMOffice: killed half way, then run
@@ -115,3 +115,5 @@ describe(`backfill of ${RECORDS} Exact records`, () => {
     RECORDS * 400,
   );
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

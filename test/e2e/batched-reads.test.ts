@@ -12,7 +12,7 @@ import type { ChangeEvent } from "#lib/events/change-event";
 import { createLambdaContext } from "#lib/local/lambda-context";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 let t: TestStack;
 
@@ -130,3 +130,5 @@ describe("batched reads", () => {
     await fetch(`${t.stack.urls.crmoffice}/_sandbox/faults`, { method: "DELETE" });
   }, 90_000);
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "#lib/local/stack";
 import { CRMOFFICE_SANDBOX, EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually, type CrmUser, type ExactUser } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * The whole path for flow 3, through real parts only: a change made through one sandbox's API
@@ -141,3 +141,5 @@ describe("deletes and lost webhooks, Contacts flow", () => {
     expect(await exactContactByEmail("lars.dahl@example.com")).toBeUndefined();
   });
 });
+
+itCausedNoExactErrorBlock(() => stack);

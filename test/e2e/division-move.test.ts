@@ -10,7 +10,7 @@ import { CursorStore } from "#lib/links/cursors";
 import { pollCursorName } from "#lib/poller/exact-poller";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, writeCalls, type TestStack } from "../support/stack";
+import { startTestStack, writeCalls, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 let t: TestStack;
 const EMPLOYEE_ID = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
@@ -76,3 +76,5 @@ describe("a division moved to another database", () => {
     await eventually(async () => (await employeeContact())?.directPhone === "+47 22 99 99 99", 15_000, "the edit after the move");
   }, 90_000);
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CrmUser } from "../support/sandbox-users";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, writeCalls, type TestStack } from "../support/stack";
+import { startTestStack, writeCalls, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * Flow 1, Exact Employees → CRMOffice Contacts. Exact has no webhook for employees and no API to
@@ -98,3 +98,5 @@ describe("Exact Employees → CRMOffice Contacts", () => {
     expect(await crm.get(`/contacts/${contact.id}`)).toMatchObject({ givenName: "Astrid" });
   });
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * First sight: records that already exist on both sides (before the sync, or while it was not
@@ -113,3 +113,5 @@ describe("first sight", () => {
     }
   });
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

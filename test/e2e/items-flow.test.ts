@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * Flow 2, Exact Items ⇄ CRMOffice Companies, both ways, with deletes propagated (the opt-in
@@ -118,3 +118,5 @@ describe("Exact Items ⇄ CRMOffice Companies", () => {
     ).toEqual(codes);
   });
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

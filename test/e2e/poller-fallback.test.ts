@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /* The poller as the fallback for Exact webhooks that never arrive (here: every 500 ms). */
 let t: TestStack;
@@ -53,3 +53,5 @@ describe("polling fallback for Exact", () => {
     expect(t.stack.exactSandbox.stats().deliveries.sent).toBe(deliveriesBefore);
   });
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

@@ -11,7 +11,7 @@ import type { RecordRef } from "#lib/links/store";
 import type { LoggedDecision } from "#lib/links/sync-log";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
 
 /*
  * Exact's rate limit through the whole local stack: the Exact sandbox enforces a small budget
@@ -222,3 +222,5 @@ describe("Exact's rate limit, end to end", () => {
     );
   }, 150_000);
 });
+
+itCausedNoExactErrorBlock(() => t.stack);

@@ -11,7 +11,7 @@ import { readAhead, withPrefetched } from "#lib/sync/batch";
 import { syncContext } from "#lib/sync/context";
 import { processChange } from "#lib/sync/processor";
 import { eventually } from "../support/sandbox-users";
-import { startTestStack, type TestStack } from "../support/stack";
+import { itCausedNoExactErrorBlock, startTestStack, type TestStack } from "../support/stack";
 
 const account = { Account: EXACT_SANDBOX.defaultAccountId };
 
@@ -78,4 +78,6 @@ describe("a batch's read-ahead and a person's edit", () => {
     const exact = (await u.exact.list(`crm/Contacts?$filter=ID eq guid'${String(made.ID)}'&$select=FirstName,Mobile`))[0];
     expect(exact).toMatchObject({ FirstName: "FromCrm", Mobile: "+47 999 00 111" });
   }, 60_000);
+
+  itCausedNoExactErrorBlock(() => u.stack);
 });

@@ -3,6 +3,7 @@
  * sandboxes and the webhook API on free ports, and the product's handlers, plus users of both
  * sandboxes that act from the outside.
  */
+import { expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import { runBackfill, type BackfillOptions, type BackfillProgress } from "#lib/sync/backfill";
 import { backfillDeps } from "#lib/sync/context";
@@ -69,6 +70,33 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
       );
     },
   };
+}
+
+/**
+ * The Exact sandbox's client errors of a run (answered 400/401/403/404, by "METHOD path") and the
+ * endpoints it blocked: normal sync must cause no block, and never read a record by key (a record
+ * deleted meanwhile answers a by-key GET with a 404, and more than ten an hour block the endpoint).
+ */
+export function exactErrorBlockReport(stack: LocalStack): { blocked: string[]; byKeyReads: Record<string, number>; clientErrors: number } {
+  const stats = stack.exactSandbox.stats() as { clientErrors?: Record<string, number>; blocked?: string[] };
+  const clientErrors = stats.clientErrors ?? {};
+  return {
+    blocked: stats.blocked ?? [],
+    byKeyReads: Object.fromEntries(Object.entries(clientErrors).filter(([key]) => key.startsWith("GET ") && key.includes("(guid'"))),
+    clientErrors: Object.values(clientErrors).reduce((sum, count) => sum + count, 0),
+  };
+}
+
+/**
+ * The last test of an end-to-end file: everything the file synced, against Exact's error block.
+ * Registered after the file's other tests, so it sees their whole run.
+ */
+export function itCausedNoExactErrorBlock(stack: () => LocalStack): void {
+  it("caused no Exact error block, and never read a record by key", () => {
+    const report = exactErrorBlockReport(stack());
+    expect(report.blocked).toEqual([]);
+    expect(report.byKeyReads).toEqual({});
+  });
 }
 
 /** Counts the sandbox's API calls whose key starts with one of `methods` (e.g. "PUT", "POST"). */

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually } from "../../support/sandbox-users";
-import { startTestStack, type TestStack } from "../../support/stack";
+import { itCausedNoExactErrorBlock, startTestStack, type TestStack } from "../../support/stack";
 
 const LATE_MS = 3_000;
 
@@ -81,5 +81,7 @@ export function conflictDecidedByRealTime(season: string, instant: string): void
       await t.exact.put(`crm/Contacts(guid'${contact.exactId}')`, { Phone: "+47 22 00 00 44" });
       expect(await finalPhones(contact)).toEqual({ exact: "+47 22 00 00 44", crm: "+47 22 00 00 44" });
     }, 60_000);
+
+    itCausedNoExactErrorBlock(() => t.stack);
   });
 }
