@@ -109,6 +109,16 @@ export interface ApiCallFigures extends CallFigures {
 export interface BundleFigures {
   bytes: number;
   initMs: number;
+  /** The baseline: a bundle of nothing but the AWS SDK clients the function calls, built and timed alike. */
+  baselineBytes: number;
+  baselineInitMs: number;
+  /** bytes ÷ baselineBytes, initMs ÷ baselineInitMs. */
+  bytesRatio: number;
+  initRatio: number;
+  /** The clients its baseline holds. */
+  sdkClients: string[];
+  /** AWS SDK client packages in the bundle beyond those (carried without being needed). */
+  extraSdkClients: string[];
   /** The handler the function runs (several functions may share one file, so one bundle). */
   handler: string;
   /** What takes the most room in it. */
@@ -120,6 +130,10 @@ export interface TargetCheck {
   /** e.g. "≤ 5 ms". */
   target: string;
   value: number;
+  /** The target's bound, in `unit`. */
+  limit: number;
+  /** Whether the value must stay at most or reach at least the limit. */
+  bound: "atMost" | "atLeast";
   unit: string;
   met: boolean;
   /** For a miss: a short reason. */
@@ -190,6 +204,9 @@ export const TARGETS = {
   backfillExactReadsPer1000: 2,
   bundleBytes: 600 * 1024,
   bundleInitMs: 150,
+  /** Against the function's SDK-only baseline (bundle bytes ÷ baseline bytes, init ÷ baseline init). */
+  bundleBytesRatio: 1.3,
+  bundleInitRatio: 1.5,
   consoleFirstPaintP50Ms: 300,
   consoleLiveUpdateMaxMs: 2_000,
 } as const;
@@ -201,9 +218,9 @@ export type MissReasons = Partial<Record<string, string>>;
 export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "durationMs">, reasons: MissReasons = {}): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const atMost = (name: string, value: number, limit: number, unit: string) =>
-    checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value <= limit });
+    checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, limit, bound: "atMost", unit, met: value <= limit });
   const atLeast = (name: string, value: number, limit: number, unit: string) =>
-    checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value >= limit });
+    checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, limit, bound: "atLeast", unit, met: value >= limit });
 
   atMost("ingest.inProcess.p99Ms", result.ingest.inProcess.p99Ms, TARGETS.ingestInProcessP99Ms, "ms");
   atLeast("ingest.inProcess.perSecond", result.ingest.inProcess.perSecond, TARGETS.ingestInProcessPerSecond, "/s");
@@ -216,6 +233,8 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
   for (const [name, bundle] of Object.entries(result.bundles)) {
     atMost(`bundles.${name}.bytes`, bundle.bytes, TARGETS.bundleBytes, "B");
     atMost(`bundles.${name}.initMs`, bundle.initMs, TARGETS.bundleInitMs, "ms");
+    atMost(`bundles.${name}.bytesRatio`, bundle.bytesRatio, TARGETS.bundleBytesRatio, "×");
+    atMost(`bundles.${name}.initRatio`, bundle.initRatio, TARGETS.bundleInitRatio, "×");
   }
   if (result.console) {
     atMost("console.firstPaint.p50Ms", result.console.firstPaint.p50Ms, TARGETS.consoleFirstPaintP50Ms, "ms");
@@ -265,6 +284,15 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
   return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+const withUnit = (value: number, unit: string) => (unit ? `${formatNumber(value)} ${unit}` : formatNumber(value));
+
+/** How far a missed target is from its bound, e.g. "over by 12 ms", "short by 300 /s". */
+export function missedBy(check: TargetCheck): string {
+  if (Number.isNaN(check.value)) return "not measured";
+  const gap = round(Math.abs(check.value - check.limit), 2);
+  return `${check.bound === "atMost" ? "over" : "short"} by ${withUnit(gap, check.unit)}`;
 }
 
 const mark = (met: boolean | undefined) => (met === undefined ? "" : met ? "met" : "MISSED");
@@ -390,14 +418,30 @@ export function formatReport(result: BenchResult): string {
     ],
   );
   const bundles = markdownTable(
-    ["function", "bundle (minified)", "init (median of 5)", "target"],
+    [
+      "function",
+      "bundle (minified)",
+      "init (median of 5)",
+      "baseline: SDK clients",
+      "baseline bundle",
+      "baseline init",
+      "bundle ÷ baseline",
+      "init ÷ baseline",
+      "targets",
+    ],
     Object.entries(result.bundles).map(([name, bundle]) => {
-      const met = target(`bundles.${name}.bytes`)?.met && target(`bundles.${name}.initMs`)?.met;
+      const met = ["bytes", "initMs", "bytesRatio", "initRatio"].every((figure) => target(`bundles.${name}.${figure}`)?.met);
       return [
         name,
         formatBytes(bundle.bytes),
         ms(bundle.initMs),
-        `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms (${mark(met)})`,
+        (bundle.sdkClients.join(" + ") || "none") +
+          (bundle.extraSdkClients.length ? ` (also bundled: ${bundle.extraSdkClients.join(", ")})` : ""),
+        formatBytes(bundle.baselineBytes),
+        ms(bundle.baselineInitMs),
+        `${formatNumber(bundle.bytesRatio)}×`,
+        `${formatNumber(bundle.initRatio)}×`,
+        `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms, ≤ ${TARGETS.bundleBytesRatio}×, ≤ ${TARGETS.bundleInitRatio}× (${mark(met)})`,
       ];
     }),
   );
@@ -409,7 +453,7 @@ export function formatReport(result: BenchResult): string {
           "Missed targets:",
           ...misses.map(
             (check) =>
-              `- ${check.name} = ${formatNumber(check.value)}${check.unit && check.unit !== "B" ? ` ${check.unit}` : check.unit === "B" ? " B" : ""} (target ${check.target}): ${check.why ?? ""}`,
+              `- ${check.name} = ${withUnit(check.value, check.unit)} (target ${check.target}; ${missedBy(check)}): ${check.why ?? ""}`,
           ),
         ].join("\n");
   const { machine } = result;

@@ -1,13 +1,22 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readEsbuildOptions, readFunctionHandlers } from "#lib/bench/bundles";
+import {
+  BaselineMismatchError,
+  baselineSource,
+  extraSdkClients,
+  readEsbuildOptions,
+  readFunctionHandlers,
+  SDK_CLIENTS,
+} from "#lib/bench/bundles";
 import { callKind, countKinds, splitCycle, statsDelta, type TracedCall } from "#lib/bench/calls";
 import {
   checkTargets,
   formatReport,
   median,
+  missedBy,
   percentile,
   ratioOf,
+  round,
   summarize,
   TARGETS,
   toJson,
@@ -145,6 +154,12 @@ function result(
       worker: {
         bytes: overrides.bundleBytes ?? 500_000,
         initMs: 120,
+        baselineBytes: 400_000,
+        baselineInitMs: 100,
+        bytesRatio: round((overrides.bundleBytes ?? 500_000) / 400_000),
+        initRatio: 1.2,
+        sdkClients: ["dynamodb", "sqs", "kms"],
+        extraSdkClients: [],
         handler: "functions/worker.handler",
         largest: [{ name: "zod", bytes: 400_000 }],
       },
@@ -166,6 +181,8 @@ describe("targets", () => {
       "apiCalls.backfillExactReadsPer1000",
       "bundles.worker.bytes",
       "bundles.worker.initMs",
+      "bundles.worker.bytesRatio",
+      "bundles.worker.initRatio",
     ]);
     expect(checks.find((check) => check.name === "apiCalls.perChange.reads")).toMatchObject({ value: 2, met: false, why: "not explained" });
     expect(checks.filter((check) => !check.met).map((check) => check.name)).toEqual(["apiCalls.perChange.reads"]);
@@ -178,6 +195,8 @@ describe("targets", () => {
     });
     expect(checks.find((check) => check.name === "ingest.inProcess.p99Ms")).toMatchObject({ met: false, why: "CPU-bound", value: 7 });
     expect(checks.find((check) => check.name === "bundles.worker.bytes")).toMatchObject({ met: false, why: "zod" });
+    // 614,401 B against a 400,000 B baseline: 1.54×, over the 1.3× target.
+    expect(checks.find((check) => check.name === "bundles.worker.bytesRatio")).toMatchObject({ value: 1.54, met: false });
     expect(checks.find((check) => check.name === "ingest.inProcess.perSecond")?.why).toBeUndefined();
   });
 
@@ -197,6 +216,12 @@ describe("targets", () => {
       met: false,
       why: "2 of 10 decisions never showed in the page",
     });
+  });
+
+  it("says by how much a target is missed", () => {
+    const [p99, perSecond] = checkTargets(result({ inProcessP99: 7.5 }));
+    expect(p99 && missedBy(p99)).toBe("over by 2.5 ms");
+    expect(perSecond && missedBy({ ...perSecond, value: 1_700 })).toBe("short by 300 /s");
   });
 
   it("counts changes that never arrived as end-to-end misses, and an unmeasured value as a miss", () => {
@@ -248,7 +273,10 @@ describe("the JSON line and the report", () => {
     expect(report).toMatch(/\| reads per change \(source \+ partner\)\s+\| 2 \(1 \+ 1\)/);
     expect(report).toContain("| Exact reads per 1,000 backfilled");
     expect(report).toContain("17×");
-    expect(report).toContain("Missed targets:\n- apiCalls.perChange.reads = 2 (target ≤ 1): not explained");
+    expect(report).toContain("Missed targets:\n- apiCalls.perChange.reads = 2 (target ≤ 1; over by 1): not explained");
+    expect(report).toMatch(
+      /\| worker\s+\| 488.3 KB\s+\| 120 ms\s+\| dynamodb \+ sqs \+ kms\s+\| 390.6 KB\s+\| 100 ms\s+\| 1.25×\s+\| 1.2×/,
+    );
   });
 });
 
@@ -306,5 +334,39 @@ describe("reading serverless.yml", () => {
       mainFields: ["module", "main"],
       outputFileExtension: ".js",
     });
+  });
+});
+
+describe("the SDK-only baselines", () => {
+  const yml = readFileSync(new URL("../../serverless.yml", import.meta.url), "utf8");
+
+  it("names the clients of every function serverless.yml deploys", () => {
+    expect(Object.keys(SDK_CLIENTS).sort()).toEqual(
+      readFunctionHandlers(yml)
+        .map((fn) => fn.name)
+        .sort(),
+    );
+  });
+
+  it("holds nothing but the clients' classes", () => {
+    expect(baselineSource(["dynamodb", "sqs"])).toBe(
+      [
+        'export { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
+        'export { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";',
+        'export { SQSClient } from "@aws-sdk/client-sqs";',
+        "",
+      ].join("\n"),
+    );
+    expect(baselineSource([])).toBe("\n");
+  });
+
+  it("names the clients a function bundles beyond its baseline, and refuses a baseline holding one it lacks", () => {
+    expect(extraSdkClients("replay", ["@aws-sdk/client-sqs"], ["sqs"])).toEqual([]);
+    expect(extraSdkClients("health", [], [])).toEqual([]);
+    expect(extraSdkClients("replay", ["@aws-sdk/client-sqs", "@aws-sdk/client-ssm"], ["sqs"])).toEqual(["@aws-sdk/client-ssm"]);
+    expect(() => extraSdkClients("worker", ["@aws-sdk/client-dynamodb"], ["dynamodb", "kms"])).toThrow(
+      new BaselineMismatchError("worker does not bundle @aws-sdk/client-kms, which its baseline holds: update SDK_CLIENTS"),
+    );
+    expect(() => extraSdkClients("newFunction", [], undefined)).toThrow(BaselineMismatchError);
   });
 });
