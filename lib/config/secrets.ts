@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { getParameters } from "#lib/aws/ssm";
 
 /**
@@ -53,7 +53,7 @@ export type SecretsOf<Names extends readonly SecretName[]> = {
 /** How long secrets read from SSM are kept before they are read again (a rotated secret takes effect within this). */
 export const SECRETS_MAX_AGE_SECONDS = 300;
 
-const secretValue = z.string().min(1);
+const secretValue = z.string().check(z.minLength(1));
 
 function check<Names extends readonly SecretName[]>(names: Names, values: Record<string, string | undefined>): SecretsOf<Names> {
   const result: Record<string, string | undefined> = {};
