@@ -4,7 +4,7 @@ import type { Context } from "aws-lambda";
 import * as z from "#lib/util/zod-mini";
 import { flowNamed } from "#lib/flows/index";
 import { replayDeadLetters, type ReplaySummary } from "#lib/sync/replay";
-import { logger } from "#lib/telemetry/index";
+import { logger } from "#lib/telemetry/logger";
 
 /** `{ "flow"?: "items", "limit"?: 50, "dryRun"?: true }`; an empty invocation replays everything. */
 export const ReplayRequestSchema = z.strictObject({
