@@ -9,6 +9,7 @@ import {
   SDK_CLIENTS,
 } from "#lib/bench/bundles";
 import { callKind, countKinds, splitCycle, statsDelta, type TracedCall } from "#lib/bench/calls";
+import { IdleDayError, readPollerWakeMinutes } from "#lib/bench/idle-day";
 import {
   checkTargets,
   formatReport,
@@ -368,5 +369,13 @@ describe("the SDK-only baselines", () => {
       new BaselineMismatchError("worker does not bundle @aws-sdk/client-kms, which its baseline holds: update SDK_CLIENTS"),
     );
     expect(() => extraSdkClients("newFunction", [], undefined)).toThrow(BaselineMismatchError);
+  });
+});
+
+describe("the poller's schedule", () => {
+  it("is read from serverless.yml's rate()", () => {
+    expect(readPollerWakeMinutes(readFileSync(new URL("../../serverless.yml", import.meta.url), "utf8"))).toBe(5);
+    expect(readPollerWakeMinutes("      - schedule: rate(10 minutes)\n")).toBe(10);
+    expect(() => readPollerWakeMinutes("      - schedule: cron(0 * * * ? *)\n")).toThrow(IdleDayError);
   });
 });
