@@ -208,6 +208,7 @@ export async function measureBundles({ root, imports }: BundleOptions): Promise<
         extraSdkClients: extra,
         handler: `${fn.file}.${fn.exported}`,
         largest: largestPackages(built.metafile, 3),
+        largestBeyondBaseline: largestBeyond(built.metafile, baseline.metafile, 5),
       };
     }
     return figures;
@@ -216,8 +217,8 @@ export async function measureBundles({ root, imports }: BundleOptions): Promise<
   }
 }
 
-/** The packages (or project folders) that take the most bytes of a bundle. */
-export function largestPackages(metafile: Metafile, count: number): { name: string; bytes: number }[] {
+/** Bytes per package (or project folder, e.g. `lib/connectors`) of a bundle. */
+function packageSizes(metafile: Metafile): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -225,10 +226,26 @@ export function largestPackages(metafile: Metafile, count: number): { name: stri
       sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return [...sizes]
+  return sizes;
+}
+
+const top = (sizes: Map<string, number>, count: number) =>
+  [...sizes]
+    .filter(([, bytes]) => bytes > 0)
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, bytes]) => ({ name, bytes }));
+
+/** The packages (or project folders) that take the most bytes of a bundle. */
+export function largestPackages(metafile: Metafile, count: number): { name: string; bytes: number }[] {
+  return top(packageSizes(metafile), count);
+}
+
+/** What a bundle holds beyond its baseline, by package: the bytes each adds to it. */
+export function largestBeyond(metafile: Metafile, baseline: Metafile, count: number): { name: string; bytes: number }[] {
+  const own = packageSizes(metafile);
+  for (const [name, bytes] of packageSizes(baseline)) own.set(name, (own.get(name) ?? 0) - bytes);
+  return top(own, count);
 }
 
 /**

@@ -58,8 +58,10 @@ export function measureIdleDay({ dynamoEndpoint, sqsEndpoint, wakeMinutes, hours
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL("./idle-day-child.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
+      // Nothing of this process's environment (a local stack's settings, say): the deployed defaults apply.
       env: {
-        ...process.env,
+        PATH: process.env.PATH ?? "",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         IDLE_DAY_DYNAMODB_ENDPOINT: dynamoEndpoint,
         IDLE_DAY_SQS_ENDPOINT: sqsEndpoint,
         IDLE_DAY_WAKE_MINUTES: String(wakeMinutes),

@@ -4,6 +4,7 @@
  */
 
 import type { ConsoleFigures } from "./console";
+import type { IdleDayFigures } from "./idle-day";
 
 export interface LatencySummary {
   p50Ms: number;
@@ -121,8 +122,9 @@ export interface BundleFigures {
   extraSdkClients: string[];
   /** The handler the function runs (several functions may share one file, so one bundle). */
   handler: string;
-  /** What takes the most room in it. */
+  /** What takes the most room in it, and what adds the most to it beyond its baseline. */
   largest: { name: string; bytes: number }[];
+  largestBeyondBaseline: { name: string; bytes: number }[];
 }
 
 export interface TargetCheck {
@@ -150,10 +152,68 @@ export interface MachineInfo {
   loadAverage: { start: number; end: number };
 }
 
+/** One burst: `changes` linked contacts edited on one side within a few seconds (lib/bench/burst.ts). */
+export interface BurstFigures extends LatencySummary {
+  changes: number;
+  /** Every Exact API call the product made from the first edit until quiet (echoes included), per 1,000 changes. */
+  exactCallsPer1000: number;
+  /** The totals behind it; `auth` are token requests (not API calls). */
+  exact: CallCounts & { auth: number };
+  crmoffice: CallCounts;
+  /** How long making the edits took, and how long until the stack was quiet again (from the first edit). */
+  editSeconds: number;
+  quietSeconds: number;
+  /** Edits whose new value never reached the other side (not in the percentiles). */
+  notSynced: number;
+}
+
+export interface DirectionCalls {
+  changes: number;
+  /** Exact calls of the change itself (its echo apart). */
+  exact: CallCounts;
+  /** Exact calls of the change and its echo together. */
+  exactWithEcho: number;
+}
+
+/** Lone changes, one at a time (the API-call cycles): what one change costs Exact on its own. */
+export interface SingleFigures {
+  /** Exact reads of one change (its echo apart), the larger of the two directions' averages. */
+  exactReadsPerChange: number;
+  /** Exact reads of its echo, averaged over all echoes. */
+  exactReadsPerEcho: number;
+  byDirection: Record<"exactToCrm" | "crmToExact", DirectionCalls>;
+}
+
+export interface CapacityColumns {
+  /** This sync, at the calls a burst costs per change. */
+  burst: number;
+  /** This sync, one change at a time (a change and its echo each read on their own: the per-record path). */
+  perRecord: number;
+  /** The naive baseline (no poller: the whole budget). */
+  naive: number;
+}
+
+/**
+ * Changes a day each direction that fit in Exact's daily budget, from the measured counts. This
+ * sync's columns get what the idle poller leaves of the budget.
+ */
+export interface CapacityFigures {
+  exactCallsPerDay: number;
+  pollerCallsPerDay: number;
+  /** Changes made in Exact (synced to CRMOffice). */
+  exactSide: CapacityColumns;
+  /** Changes made in CRMOffice (synced to Exact). */
+  crmSide: CapacityColumns;
+}
+
 export interface BenchResult {
   ingest: { inProcess: IngestFigures; http: IngestFigures; diagnosis: IngestDiagnosis };
   endToEnd: EndToEndFigures & { overload: Omit<EndToEndFigures, "byDirection"> };
   apiCalls: ApiCallFigures;
+  single: SingleFigures;
+  burst: { exactSide: BurstFigures; crmSide: BurstFigures };
+  idle: IdleDayFigures;
+  capacity: CapacityFigures;
   bundles: Record<string, BundleFigures>;
   /** The operator console's first paint and live-update delay (lib/bench/console.ts). */
   console?: ConsoleFigures;
@@ -202,6 +262,11 @@ export const TARGETS = {
   writesPerChange: 1,
   writesPerEcho: 0,
   backfillExactReadsPer1000: 2,
+  burstExactSideCallsPer1000: 50,
+  burstCrmSideCallsPer1000: 1_100,
+  singleExactReadsPerChange: 1,
+  idleExactCallsPerDay: 250,
+  idleTokenRefreshesPerDay: 100,
   bundleBytes: 600 * 1024,
   bundleInitMs: 150,
   /** Against the function's SDK-only baseline (bundle bytes ÷ baseline bytes, init ÷ baseline init). */
@@ -230,6 +295,18 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
   atMost("apiCalls.perChange.writes", result.apiCalls.perChange.writes, TARGETS.writesPerChange, "");
   atMost("apiCalls.perEcho.writes", result.apiCalls.perEcho.writes, TARGETS.writesPerEcho, "");
   atMost("apiCalls.backfillExactReadsPer1000", result.apiCalls.backfillExactReadsPer1000, TARGETS.backfillExactReadsPer1000, "");
+  atMost("single.exactReadsPerChange", result.single.exactReadsPerChange, TARGETS.singleExactReadsPerChange, "");
+  atMost("burst.exactSide.exactCallsPer1000", result.burst.exactSide.exactCallsPer1000, TARGETS.burstExactSideCallsPer1000, "");
+  atMost("burst.crmSide.exactCallsPer1000", result.burst.crmSide.exactCallsPer1000, TARGETS.burstCrmSideCallsPer1000, "");
+  atMost("idle.exactCallsPerDay", result.idle.exactCallsPerDay, TARGETS.idleExactCallsPerDay, "");
+  atMost("idle.tokenRefreshesPerDay", result.idle.tokenRefreshesPerDay, TARGETS.idleTokenRefreshesPerDay, "");
+  for (const side of ["exactSide", "crmSide"] as const) {
+    const burst = result.burst[side];
+    if (burst.notSynced === 0) continue;
+    const check = checks.find((candidate) => candidate.name === `burst.${side}.exactCallsPer1000`) as TargetCheck;
+    check.met = false;
+    check.why = `${burst.notSynced} of ${burst.changes} edits never reached the other side`;
+  }
   for (const [name, bundle] of Object.entries(result.bundles)) {
     atMost(`bundles.${name}.bytes`, bundle.bytes, TARGETS.bundleBytes, "B");
     atMost(`bundles.${name}.initMs`, bundle.initMs, TARGETS.bundleInitMs, "ms");
@@ -265,8 +342,8 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
 
 /** The JSON line: the issue's keys first, then targets, machine and duration. */
 export function toJson(result: BenchResult): string {
-  const { ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs } = result;
-  return JSON.stringify({ ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs });
+  const { ingest, endToEnd, apiCalls, single, burst, idle, capacity, bundles, console, targets, machine, durationMs } = result;
+  return JSON.stringify({ ingest, endToEnd, apiCalls, single, burst, idle, capacity, bundles, console, targets, machine, durationMs });
 }
 
 export function formatNumber(value: number): string {
@@ -417,6 +494,50 @@ export function formatReport(result: BenchResult): string {
       ],
     ],
   );
+  const { single, burst, idle, capacity } = result;
+  const burstRow = (label: string, figures: BurstFigures, name: string) => [
+    [
+      `${label}: ${formatNumber(figures.changes)} linked contacts edited in ${formatNumber(figures.editSeconds)} s, quiet after ${formatNumber(figures.quietSeconds)} s`,
+      `${formatNumber(figures.exactCallsPer1000)} Exact calls per 1,000 (${calls(figures.exact)}, ${formatNumber(figures.exact.auth)} token requests${figures.notSynced ? `; ${formatNumber(figures.notSynced)} not synced` : ""})`,
+      cell(name),
+    ],
+    [
+      `${label}: edit → visible on the other side p50 / p99 / max`,
+      `${ms(figures.p50Ms)} / ${ms(figures.p99Ms)} / ${ms(figures.maxMs)}`,
+      "",
+    ],
+  ];
+  const budget = markdownTable(
+    ["measure", "value", "target"],
+    [
+      ...burstRow("burst in Exact", burst.exactSide, "burst.exactSide.exactCallsPer1000"),
+      ...burstRow("burst in CRMOffice", burst.crmSide, "burst.crmSide.exactCallsPer1000"),
+      [
+        "lone change: Exact reads (Exact → CRMOffice / CRMOffice → Exact; its echo)",
+        `${formatNumber(single.byDirection.exactToCrm.exact.reads)} / ${formatNumber(single.byDirection.crmToExact.exact.reads)}; ${formatNumber(single.exactReadsPerEcho)}`,
+        cell("single.exactReadsPerChange"),
+      ],
+      [
+        `idle day: Exact calls (${formatNumber(idle.wakes)} wakes every ${formatNumber(idle.wakeMinutes)} min, ${formatNumber(idle.wakesThatCalledExact)} of them calling Exact)`,
+        formatNumber(idle.exactCallsPerDay),
+        cell("idle.exactCallsPerDay"),
+      ],
+      ["idle day: token refreshes", formatNumber(idle.tokenRefreshesPerDay), cell("idle.tokenRefreshesPerDay")],
+    ],
+  );
+  const perDay = (value: number) => (Number.isFinite(value) ? formatNumber(value) : "unbounded");
+  const capacityTable = markdownTable(
+    [
+      `changes a day in Exact's ${formatNumber(capacity.exactCallsPerDay)} (this sync: less the idle poller's ${formatNumber(capacity.pollerCallsPerDay)})`,
+      "this sync, in bursts",
+      "per-record path (one at a time)",
+      "naive baseline",
+    ],
+    [
+      ["made in Exact", perDay(capacity.exactSide.burst), perDay(capacity.exactSide.perRecord), perDay(capacity.exactSide.naive)],
+      ["made in CRMOffice", perDay(capacity.crmSide.burst), perDay(capacity.crmSide.perRecord), perDay(capacity.crmSide.naive)],
+    ],
+  );
   const bundles = markdownTable(
     [
       "function",
@@ -463,6 +584,10 @@ export function formatReport(result: BenchResult): string {
     figures,
     "",
     baseline,
+    "",
+    budget,
+    "",
+    capacityTable,
     "",
     bundles,
     "",

@@ -106,8 +106,22 @@ describe("counting calls", () => {
 
 const latency = { p50Ms: 40, p99Ms: 90, maxMs: 120 };
 const calls = { reads: 2, writes: 1 };
+const burstFigures = (exactCallsPer1000: number, notSynced = 0) => ({
+  p50Ms: 900,
+  p99Ms: 4_000,
+  maxMs: 4_500,
+  changes: 1_000,
+  exactCallsPer1000,
+  exact: { reads: exactCallsPer1000, writes: 0, auth: 1 },
+  crmoffice: { reads: 1_000, writes: 1_000 },
+  editSeconds: 2.5,
+  quietSeconds: 60,
+  notSynced,
+});
+const direction = (reads: number, writes: number, exactWithEcho: number) => ({ changes: 15, exact: { reads, writes }, exactWithEcho });
+
 function result(
-  overrides: { inProcessP99?: number; timedOut?: number; bundleBytes?: number } = {},
+  overrides: { inProcessP99?: number; timedOut?: number; bundleBytes?: number; burstNotSynced?: number } = {},
 ): Omit<BenchResult, "targets" | "machine" | "durationMs"> {
   const ingest = {
     p50Ms: 1,
@@ -151,6 +165,26 @@ function result(
       backfill: { product: backfill, naive: { ...backfill, exact: { reads: 17, writes: 0 } } },
       samples: { changes: 30, naiveChanges: 30, untraced: 0 },
     },
+    single: {
+      exactReadsPerChange: 1,
+      exactReadsPerEcho: 0.5,
+      byDirection: { exactToCrm: direction(1, 0, 1), crmToExact: direction(1, 1, 3) },
+    },
+    burst: { exactSide: burstFigures(30, overrides.burstNotSynced), crmSide: burstFigures(1_050) },
+    idle: {
+      exactCallsPerDay: 141,
+      tokenRefreshesPerDay: 96,
+      wakes: 288,
+      wakesThatCalledExact: 96,
+      wakeMinutes: 5,
+      calls: { "GET /api/v1/1/sync/Payroll/Employees": 96, "POST /api/oauth2/token": 96 },
+    },
+    capacity: {
+      exactCallsPerDay: 5_000,
+      pollerCallsPerDay: 141,
+      exactSide: { burst: 161_966, perRecord: 4_859, naive: Number.POSITIVE_INFINITY },
+      crmSide: { burst: 4_627, perRecord: 1_619, naive: 1_666 },
+    },
     bundles: {
       worker: {
         bytes: overrides.bundleBytes ?? 500_000,
@@ -161,6 +195,7 @@ function result(
         initRatio: 1.2,
         sdkClients: ["dynamodb", "sqs", "kms"],
         extraSdkClients: [],
+        largestBeyondBaseline: [{ name: "zod", bytes: 40_000 }],
         handler: "functions/worker.handler",
         largest: [{ name: "zod", bytes: 400_000 }],
       },
@@ -180,6 +215,11 @@ describe("targets", () => {
       "apiCalls.perChange.writes",
       "apiCalls.perEcho.writes",
       "apiCalls.backfillExactReadsPer1000",
+      "single.exactReadsPerChange",
+      "burst.exactSide.exactCallsPer1000",
+      "burst.crmSide.exactCallsPer1000",
+      "idle.exactCallsPerDay",
+      "idle.tokenRefreshesPerDay",
       "bundles.worker.bytes",
       "bundles.worker.initMs",
       "bundles.worker.bytesRatio",
@@ -219,6 +259,11 @@ describe("targets", () => {
     });
   });
 
+  it("counts a burst's edits that never arrived as a miss of its target", () => {
+    const check = checkTargets(result({ burstNotSynced: 3 })).find((candidate) => candidate.name === "burst.exactSide.exactCallsPer1000");
+    expect(check).toMatchObject({ value: 30, met: false, why: "3 of 1000 edits never reached the other side" });
+  });
+
   it("says by how much a target is missed", () => {
     const [p99, perSecond] = checkTargets(result({ inProcessP99: 7.5 }));
     expect(p99 && missedBy(p99)).toBe("over by 2.5 ms");
@@ -246,7 +291,47 @@ describe("the JSON line and the report", () => {
 
   it("has the issue's keys, then targets, machine and duration", () => {
     const json = JSON.parse(toJson(full())) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(json)).toEqual(["ingest", "endToEnd", "apiCalls", "bundles", "targets", "machine", "durationMs"]);
+    expect(Object.keys(json)).toEqual([
+      "ingest",
+      "endToEnd",
+      "apiCalls",
+      "single",
+      "burst",
+      "idle",
+      "capacity",
+      "bundles",
+      "targets",
+      "machine",
+      "durationMs",
+    ]);
+    // The names the acceptance checks read.
+    const at = (path: string) => path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], json);
+    for (const path of [
+      "burst.exactSide.exactCallsPer1000",
+      "burst.crmSide.exactCallsPer1000",
+      "burst.exactSide.p50Ms",
+      "burst.exactSide.p99Ms",
+      "burst.crmSide.p50Ms",
+      "burst.crmSide.p99Ms",
+      "idle.exactCallsPerDay",
+      "idle.tokenRefreshesPerDay",
+      "single.exactReadsPerChange",
+      "endToEnd.p50Ms",
+      "apiCalls.perEcho.writes",
+      "apiCalls.backfillExactReadsPer1000",
+      "bundles.worker.bytes",
+      "bundles.worker.initMs",
+      "bundles.worker.baselineBytes",
+      "bundles.worker.baselineInitMs",
+      "bundles.worker.bytesRatio",
+      "bundles.worker.initRatio",
+      "capacity.exactSide.burst",
+      "capacity.crmSide.perRecord",
+      "capacity.crmSide.naive",
+    ])
+      expect(at(path), path).toEqual(expect.any(Number));
+    // Unbounded (no Exact call per change) shows as null, as JSON has no Infinity.
+    expect(at("capacity.exactSide.naive")).toBeNull();
     expect(Object.keys(json.ingest ?? {})).toEqual(expect.arrayContaining(["inProcess", "http"]));
     expect(json.ingest?.inProcess).toEqual(
       expect.objectContaining({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), perSecond: expect.any(Number) }),
@@ -275,6 +360,12 @@ describe("the JSON line and the report", () => {
     expect(report).toContain("| Exact reads per 1,000 backfilled");
     expect(report).toContain("17×");
     expect(report).toContain("Missed targets:\n- apiCalls.perChange.reads = 2 (target ≤ 1; over by 1): not explained");
+    expect(report).toMatch(
+      /\| burst in Exact: 1,000 linked contacts edited in 2.5 s, quiet after 60 s\s+\| 30 Exact calls per 1,000 \(30 R \+ 0 W, 1 token requests\)\s+\| ≤ 50 \(met\)/,
+    );
+    expect(report).toMatch(/\| burst in CRMOffice: edit → visible on the other side p50 \/ p99 \/ max\s+\| 900 ms \/ 4,000 ms \/ 4,500 ms/);
+    expect(report).toMatch(/\| idle day: token refreshes\s+\| 96\s+\| ≤ 100 \(met\)/);
+    expect(report).toMatch(/\| made in Exact\s+\| 161,966\s+\| 4,859\s+\| unbounded/);
     expect(report).toMatch(
       /\| worker\s+\| 488.3 KB\s+\| 120 ms\s+\| dynamodb \+ sqs \+ kms\s+\| 390.6 KB\s+\| 100 ms\s+\| 1.25×\s+\| 1.2×/,
     );
