@@ -4,6 +4,7 @@ import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS
 import { HttpRequest } from "@smithy/core/protocols";
 import { NodeHttpHandler, streamCollector } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { once } from "#lib/util/once";
 
 /*
  * SSM Parameter Store's GetParameters, called directly: one JSON request (`AmazonSSM.GetParameters`,
@@ -37,8 +38,6 @@ interface Signing {
   http: NodeHttpHandler;
 }
 
-let signing: Promise<Signing> | undefined;
-
 function endpointFor(region: string): URL {
   const configured = process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL;
   if (configured) return new URL(configured);
@@ -46,20 +45,14 @@ function endpointFor(region: string): URL {
 }
 
 /** Resolved once per process, as a client resolves its configuration: region, credentials (refreshed by the chain), endpoint. */
-function resolveSigning(): Promise<Signing> {
-  signing ??= (async () => {
-    const region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS)();
-    return {
-      signer: new SignatureV4({ service: "ssm", region, credentials: defaultProvider(), sha256: Sha256 }),
-      endpoint: endpointFor(region),
-      http: new NodeHttpHandler({ connectionTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }),
-    };
-  })().catch((error: unknown) => {
-    signing = undefined;
-    throw error;
-  });
-  return signing;
-}
+const resolveSigning = once(async (): Promise<Signing> => {
+  const region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS)();
+  return {
+    signer: new SignatureV4({ service: "ssm", region, credentials: defaultProvider(), sha256: Sha256 }),
+    endpoint: endpointFor(region),
+    http: new NodeHttpHandler({ connectionTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }),
+  };
+});
 
 interface Answer {
   status: number;
