@@ -1,4 +1,4 @@
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { Sha256 } from "@smithy/core/checksum";
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import { HttpRequest } from "@smithy/core/protocols";
@@ -48,7 +48,7 @@ function endpointFor(region: string): URL {
 const resolveSigning = once(async (): Promise<Signing> => {
   const region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS)();
   return {
-    signer: new SignatureV4({ service: "ssm", region, credentials: defaultProvider(), sha256: Sha256 }),
+    signer: new SignatureV4({ service: "ssm", region, credentials: fromNodeProviderChain(), sha256: Sha256 }),
     endpoint: endpointFor(region),
     http: new NodeHttpHandler({ connectionTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }),
   };
