@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { documentClient } from "#lib/aws/dynamodb";
-import { exactConfig } from "#lib/config/connectors";
+import { exactConfig } from "#lib/config/connector-config";
 import { FUNCTION_SECRETS, loadSecrets } from "#lib/config/secrets";
 import { settings } from "#lib/config/settings";
 import { fixedAccessToken } from "#lib/connect/exact-connect";
@@ -9,7 +9,7 @@ import { ConnectTickets } from "#lib/connect/tickets";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import { createExactTokenStore } from "#lib/connectors/exactonline/tokens";
 import { createExactAuthorization } from "#lib/http/exact-authorization";
-import { logger } from "#lib/telemetry/index";
+import { logger } from "#lib/telemetry/logger";
 import { once } from "#lib/util/once";
 
 const authorization = createExactAuthorization({

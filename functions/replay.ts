@@ -1,24 +1,19 @@
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { flowNamed } from "#lib/flows/index";
 import { replayDeadLetters, type ReplaySummary } from "#lib/sync/replay";
-import { logger } from "#lib/telemetry/index";
+import { logger } from "#lib/telemetry/logger";
 
 /** `{ "flow"?: "items", "limit"?: 50, "dryRun"?: true }`; an empty invocation replays everything. */
-export const ReplayRequestSchema = z
-  .object({
-    flow: z
-      .string()
-      .refine((name) => flowNamed(name) !== undefined, { message: "unknown flow" })
-      .optional(),
-    limit: z.number().int().positive().optional(),
-    dryRun: z.boolean().optional(),
-  })
-  .strict();
+export const ReplayRequestSchema = z.strictObject({
+  flow: z.optional(z.string().check(z.refine((name) => flowNamed(name) !== undefined, { message: "unknown flow" }))),
+  limit: z.optional(z.number().check(z.int(), z.positive())),
+  dryRun: z.optional(z.boolean()),
+});
 
-const EnvironmentSchema = z.object({ EVENTS_QUEUE_URL: z.string().url(), DEAD_LETTER_QUEUE_URL: z.string().url() });
+const EnvironmentSchema = z.object({ EVENTS_QUEUE_URL: z.string().check(z.url()), DEAD_LETTER_QUEUE_URL: z.string().check(z.url()) });
 
 /** Stop receiving this long before the function's timeout, to finish the batch in hand and release the rest. */
 const SAFETY_MARGIN_MS = 15_000;

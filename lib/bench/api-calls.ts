@@ -18,7 +18,9 @@ import { backfillDeps } from "#lib/sync/context";
 import {
   add,
   countKinds,
+  DIRECTIONS,
   directionOf,
+  exactCallsByDirection,
   NO_CALLS,
   sourceOf,
   splitCycle,
@@ -29,7 +31,7 @@ import {
   type KindCounts,
 } from "./calls";
 import { pollUntil } from "./driver";
-import { round, type BackfillDetail, type PerChangeCalls, type PerEchoCalls } from "./report";
+import { round, type BackfillDetail, type PerChangeCalls, type PerEchoCalls, type SingleFigures } from "./report";
 import { productCalls, type BenchStack, type LinkedPair } from "./stack";
 
 export class ChangeNotSyncedError extends Error {
@@ -106,6 +108,20 @@ export function averageCycles(cycles: readonly CycleCalls[]): { perChange: PerCh
       partnerReads: round(partnerReads / changes),
     },
     perEcho: { ...per(echoAll, echoes), exact: per(echoExact, echoes) },
+  };
+}
+
+/** What one lone change costs Exact: its reads in either direction (the larger is the figure), and its echo's. */
+export function singleChangeFigures(cycles: readonly CycleCalls[]): SingleFigures {
+  const byDirection = exactCallsByDirection(cycles);
+  const echoes = Math.max(
+    1,
+    cycles.reduce((sum, cycle) => sum + cycle.echoes, 0),
+  );
+  return {
+    exactReadsPerChange: Math.max(...DIRECTIONS.map((direction) => byDirection[direction].exact.reads)),
+    exactReadsPerEcho: round(cycles.reduce((sum, cycle) => sum + cycle.echo.exactonline.reads, 0) / echoes),
+    byDirection,
   };
 }
 

@@ -11,7 +11,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
-import type { CallCounts } from "./report";
+import { round, type CallCounts, type DirectionCalls } from "./report";
 
 export type SystemName = "exactonline" | "crmoffice";
 export const SYSTEMS: readonly SystemName[] = ["exactonline", "crmoffice"];
@@ -154,4 +154,31 @@ export function splitCycle(direction: Direction, traced: readonly TracedCall[]):
     echo: bySystem(product.filter((call) => call.at >= echoAt)),
     echoes: deliveries.length,
   };
+}
+
+export const DIRECTIONS: readonly Direction[] = ["exactToCrm", "crmToExact"];
+
+/** Exact calls per change in each direction (the change, and the change with its echo), from the product's cycles or the naive baseline's. */
+export function exactCallsByDirection(
+  cycles: readonly Pick<CycleCalls, "direction" | "change" | "echo">[],
+): Record<Direction, DirectionCalls> {
+  const of = (direction: Direction): DirectionCalls => {
+    const mine = cycles.filter((cycle) => cycle.direction === direction);
+    const n = Math.max(1, mine.length);
+    const sum = (pick: (cycle: Pick<CycleCalls, "change" | "echo">) => number) => mine.reduce((total, cycle) => total + pick(cycle), 0);
+    return {
+      changes: mine.length,
+      exact: {
+        reads: round(sum((cycle) => cycle.change.exactonline.reads) / n),
+        writes: round(sum((cycle) => cycle.change.exactonline.writes) / n),
+      },
+      exactWithEcho: round(
+        sum(
+          (cycle) =>
+            cycle.change.exactonline.reads + cycle.change.exactonline.writes + cycle.echo.exactonline.reads + cycle.echo.exactonline.writes,
+        ) / n,
+      ),
+    };
+  };
+  return { exactToCrm: of("exactToCrm"), crmToExact: of("crmToExact") };
 }

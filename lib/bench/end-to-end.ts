@@ -34,7 +34,7 @@ interface Sample {
 }
 
 /** Resolves, per "<port> <path>", with the time a product (non-driver) PUT of that path was answered 2xx. */
-class WriteWatcher {
+export class WriteWatcher {
   private readonly waiting = new Map<string, (at: number) => void>();
   private readonly listener = (message: unknown) => {
     const { request, response, socket } = message as { request: IncomingMessage; response: ServerResponse; socket: Socket };
@@ -64,6 +64,13 @@ class WriteWatcher {
   }
 }
 
+/** Where the product writes a change of `pair` made in `direction`'s source: the other sandbox's port and the record's path. */
+export function productWriteOf(bench: BenchStack, pair: LinkedPair, direction: Direction): { port: number; path: string } {
+  return direction === "exactToCrm"
+    ? { port: bench.stack.crmofficeSandbox.port, path: `/contacts/${pair.crmId}` }
+    : { port: bench.stack.exactSandbox.port, path: `/api/v1/${bench.stack.exactSandbox.division}/crm/Contacts(guid'${pair.exactId}')` };
+}
+
 async function oneChange(
   bench: BenchStack,
   watcher: WriteWatcher,
@@ -73,10 +80,7 @@ async function oneChange(
 ): Promise<Sample> {
   const direction = directionOf(index);
   const lastName = `E2E ${index} ${Math.random().toString(36).slice(2, 8)}`;
-  const target =
-    direction === "exactToCrm"
-      ? { port: bench.stack.crmofficeSandbox.port, path: `/contacts/${pair.crmId}` }
-      : { port: bench.stack.exactSandbox.port, path: `/api/v1/${bench.stack.exactSandbox.division}/crm/Contacts(guid'${pair.exactId}')` };
+  const target = productWriteOf(bench, pair, direction);
   const landed = watcher.next(target.port, target.path);
   await editPair(bench, pair, direction, lastName);
   const written = performance.now();

@@ -4,6 +4,7 @@
  */
 
 import type { ConsoleFigures } from "./console";
+import type { IdleDayFigures } from "./idle-day";
 
 export interface LatencySummary {
   p50Ms: number;
@@ -109,10 +110,21 @@ export interface ApiCallFigures extends CallFigures {
 export interface BundleFigures {
   bytes: number;
   initMs: number;
+  /** The baseline: a bundle of nothing but the AWS SDK clients the function calls, built and timed alike. */
+  baselineBytes: number;
+  baselineInitMs: number;
+  /** bytes ÷ baselineBytes, initMs ÷ baselineInitMs. */
+  bytesRatio: number;
+  initRatio: number;
+  /** The clients its baseline holds. */
+  sdkClients: string[];
+  /** AWS SDK client packages in the bundle beyond those (carried without being needed). */
+  extraSdkClients: string[];
   /** The handler the function runs (several functions may share one file, so one bundle). */
   handler: string;
-  /** What takes the most room in it. */
+  /** What takes the most room in it, and what adds the most to it beyond its baseline. */
   largest: { name: string; bytes: number }[];
+  largestBeyondBaseline: { name: string; bytes: number }[];
 }
 
 export interface TargetCheck {
@@ -120,6 +132,10 @@ export interface TargetCheck {
   /** e.g. "≤ 5 ms". */
   target: string;
   value: number;
+  /** The target's bound, in `unit`. */
+  limit: number;
+  /** Whether the value must stay at most or reach at least the limit. */
+  bound: "atMost" | "atLeast";
   unit: string;
   met: boolean;
   /** For a miss: a short reason. */
@@ -136,10 +152,68 @@ export interface MachineInfo {
   loadAverage: { start: number; end: number };
 }
 
+/** One burst: `changes` linked contacts edited on one side within a few seconds (lib/bench/burst.ts). */
+export interface BurstFigures extends LatencySummary {
+  changes: number;
+  /** Every Exact API call the product made from the first edit until quiet (echoes included), per 1,000 changes. */
+  exactCallsPer1000: number;
+  /** The totals behind it; `auth` are token requests (not API calls). */
+  exact: CallCounts & { auth: number };
+  crmoffice: CallCounts;
+  /** How long making the edits took, and how long until the stack was quiet again (from the first edit). */
+  editSeconds: number;
+  quietSeconds: number;
+  /** Edits whose new value never reached the other side (not in the percentiles). */
+  notSynced: number;
+}
+
+export interface DirectionCalls {
+  changes: number;
+  /** Exact calls of the change itself (its echo apart). */
+  exact: CallCounts;
+  /** Exact calls of the change and its echo together. */
+  exactWithEcho: number;
+}
+
+/** Lone changes, one at a time (the API-call cycles): what one change costs Exact on its own. */
+export interface SingleFigures {
+  /** Exact reads of one change (its echo apart), the larger of the two directions' averages. */
+  exactReadsPerChange: number;
+  /** Exact reads of its echo, averaged over all echoes. */
+  exactReadsPerEcho: number;
+  byDirection: Record<"exactToCrm" | "crmToExact", DirectionCalls>;
+}
+
+export interface CapacityColumns {
+  /** This sync, at the calls a burst costs per change. */
+  burst: number;
+  /** This sync, one change at a time (a change and its echo each read on their own: the per-record path). */
+  perRecord: number;
+  /** The naive baseline (no poller: the whole budget). */
+  naive: number;
+}
+
+/**
+ * Changes a day each direction that fit in Exact's daily budget, from the measured counts. This
+ * sync's columns get what the idle poller leaves of the budget.
+ */
+export interface CapacityFigures {
+  exactCallsPerDay: number;
+  pollerCallsPerDay: number;
+  /** Changes made in Exact (synced to CRMOffice). */
+  exactSide: CapacityColumns;
+  /** Changes made in CRMOffice (synced to Exact). */
+  crmSide: CapacityColumns;
+}
+
 export interface BenchResult {
   ingest: { inProcess: IngestFigures; http: IngestFigures; diagnosis: IngestDiagnosis };
   endToEnd: EndToEndFigures & { overload: Omit<EndToEndFigures, "byDirection"> };
   apiCalls: ApiCallFigures;
+  single: SingleFigures;
+  burst: { exactSide: BurstFigures; crmSide: BurstFigures };
+  idle: IdleDayFigures;
+  capacity: CapacityFigures;
   bundles: Record<string, BundleFigures>;
   /** The operator console's first paint and live-update delay (lib/bench/console.ts). */
   console?: ConsoleFigures;
@@ -188,8 +262,16 @@ export const TARGETS = {
   writesPerChange: 1,
   writesPerEcho: 0,
   backfillExactReadsPer1000: 2,
+  burstExactSideCallsPer1000: 50,
+  burstCrmSideCallsPer1000: 1_100,
+  singleExactReadsPerChange: 1,
+  idleExactCallsPerDay: 250,
+  idleTokenRefreshesPerDay: 100,
   bundleBytes: 600 * 1024,
   bundleInitMs: 150,
+  /** Against the function's SDK-only baseline (bundle bytes ÷ baseline bytes, init ÷ baseline init). */
+  bundleBytesRatio: 1.3,
+  bundleInitRatio: 1.5,
   consoleFirstPaintP50Ms: 300,
   consoleLiveUpdateMaxMs: 2_000,
 } as const;
@@ -201,9 +283,9 @@ export type MissReasons = Partial<Record<string, string>>;
 export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "durationMs">, reasons: MissReasons = {}): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const atMost = (name: string, value: number, limit: number, unit: string) =>
-    checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value <= limit });
+    checks.push({ name, target: `≤ ${formatNumber(limit)} ${unit}`.trim(), value, limit, bound: "atMost", unit, met: value <= limit });
   const atLeast = (name: string, value: number, limit: number, unit: string) =>
-    checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, unit, met: value >= limit });
+    checks.push({ name, target: `≥ ${formatNumber(limit)} ${unit}`.trim(), value, limit, bound: "atLeast", unit, met: value >= limit });
 
   atMost("ingest.inProcess.p99Ms", result.ingest.inProcess.p99Ms, TARGETS.ingestInProcessP99Ms, "ms");
   atLeast("ingest.inProcess.perSecond", result.ingest.inProcess.perSecond, TARGETS.ingestInProcessPerSecond, "/s");
@@ -213,9 +295,23 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
   atMost("apiCalls.perChange.writes", result.apiCalls.perChange.writes, TARGETS.writesPerChange, "");
   atMost("apiCalls.perEcho.writes", result.apiCalls.perEcho.writes, TARGETS.writesPerEcho, "");
   atMost("apiCalls.backfillExactReadsPer1000", result.apiCalls.backfillExactReadsPer1000, TARGETS.backfillExactReadsPer1000, "");
+  atMost("single.exactReadsPerChange", result.single.exactReadsPerChange, TARGETS.singleExactReadsPerChange, "");
+  atMost("burst.exactSide.exactCallsPer1000", result.burst.exactSide.exactCallsPer1000, TARGETS.burstExactSideCallsPer1000, "");
+  atMost("burst.crmSide.exactCallsPer1000", result.burst.crmSide.exactCallsPer1000, TARGETS.burstCrmSideCallsPer1000, "");
+  atMost("idle.exactCallsPerDay", result.idle.exactCallsPerDay, TARGETS.idleExactCallsPerDay, "");
+  atMost("idle.tokenRefreshesPerDay", result.idle.tokenRefreshesPerDay, TARGETS.idleTokenRefreshesPerDay, "");
+  for (const side of ["exactSide", "crmSide"] as const) {
+    const burst = result.burst[side];
+    if (burst.notSynced === 0) continue;
+    const check = checks.find((candidate) => candidate.name === `burst.${side}.exactCallsPer1000`) as TargetCheck;
+    check.met = false;
+    check.why = `${burst.notSynced} of ${burst.changes} edits never reached the other side`;
+  }
   for (const [name, bundle] of Object.entries(result.bundles)) {
     atMost(`bundles.${name}.bytes`, bundle.bytes, TARGETS.bundleBytes, "B");
     atMost(`bundles.${name}.initMs`, bundle.initMs, TARGETS.bundleInitMs, "ms");
+    atMost(`bundles.${name}.bytesRatio`, bundle.bytesRatio, TARGETS.bundleBytesRatio, "×");
+    atMost(`bundles.${name}.initRatio`, bundle.initRatio, TARGETS.bundleInitRatio, "×");
   }
   if (result.console) {
     atMost("console.firstPaint.p50Ms", result.console.firstPaint.p50Ms, TARGETS.consoleFirstPaintP50Ms, "ms");
@@ -246,8 +342,8 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "machine" | "
 
 /** The JSON line: the issue's keys first, then targets, machine and duration. */
 export function toJson(result: BenchResult): string {
-  const { ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs } = result;
-  return JSON.stringify({ ingest, endToEnd, apiCalls, bundles, console, targets, machine, durationMs });
+  const { ingest, endToEnd, apiCalls, single, burst, idle, capacity, bundles, console, targets, machine, durationMs } = result;
+  return JSON.stringify({ ingest, endToEnd, apiCalls, single, burst, idle, capacity, bundles, console, targets, machine, durationMs });
 }
 
 export function formatNumber(value: number): string {
@@ -265,6 +361,15 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
   return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+const withUnit = (value: number, unit: string) => (unit ? `${formatNumber(value)} ${unit}` : formatNumber(value));
+
+/** How far a missed target is from its bound, e.g. "over by 12 ms", "short by 300 /s". */
+export function missedBy(check: TargetCheck): string {
+  if (Number.isNaN(check.value)) return "not measured";
+  const gap = round(Math.abs(check.value - check.limit), 2);
+  return `${check.bound === "atMost" ? "over" : "short"} by ${withUnit(gap, check.unit)}`;
 }
 
 const mark = (met: boolean | undefined) => (met === undefined ? "" : met ? "met" : "MISSED");
@@ -389,15 +494,75 @@ export function formatReport(result: BenchResult): string {
       ],
     ],
   );
+  const { single, burst, idle, capacity } = result;
+  const burstRow = (label: string, figures: BurstFigures, name: string) => [
+    [
+      `${label}: ${formatNumber(figures.changes)} linked contacts edited in ${formatNumber(figures.editSeconds)} s, quiet after ${formatNumber(figures.quietSeconds)} s`,
+      `${formatNumber(figures.exactCallsPer1000)} Exact calls per 1,000 (${calls(figures.exact)}, ${formatNumber(figures.exact.auth)} token requests${figures.notSynced ? `; ${formatNumber(figures.notSynced)} not synced` : ""})`,
+      cell(name),
+    ],
+    [
+      `${label}: edit → visible on the other side p50 / p99 / max`,
+      `${ms(figures.p50Ms)} / ${ms(figures.p99Ms)} / ${ms(figures.maxMs)}`,
+      "",
+    ],
+  ];
+  const budget = markdownTable(
+    ["measure", "value", "target"],
+    [
+      ...burstRow("burst in Exact", burst.exactSide, "burst.exactSide.exactCallsPer1000"),
+      ...burstRow("burst in CRMOffice", burst.crmSide, "burst.crmSide.exactCallsPer1000"),
+      [
+        "lone change: Exact reads (Exact → CRMOffice / CRMOffice → Exact; its echo)",
+        `${formatNumber(single.byDirection.exactToCrm.exact.reads)} / ${formatNumber(single.byDirection.crmToExact.exact.reads)}; ${formatNumber(single.exactReadsPerEcho)}`,
+        cell("single.exactReadsPerChange"),
+      ],
+      [
+        `idle day: Exact calls (${formatNumber(idle.wakes)} wakes every ${formatNumber(idle.wakeMinutes)} min, ${formatNumber(idle.wakesThatCalledExact)} of them calling Exact)`,
+        formatNumber(idle.exactCallsPerDay),
+        cell("idle.exactCallsPerDay"),
+      ],
+      ["idle day: token refreshes", formatNumber(idle.tokenRefreshesPerDay), cell("idle.tokenRefreshesPerDay")],
+    ],
+  );
+  const perDay = (value: number) => (Number.isFinite(value) ? formatNumber(value) : "unbounded");
+  const capacityTable = markdownTable(
+    [
+      `changes a day in Exact's ${formatNumber(capacity.exactCallsPerDay)} (this sync: less the idle poller's ${formatNumber(capacity.pollerCallsPerDay)})`,
+      "this sync, in bursts",
+      "per-record path (one at a time)",
+      "naive baseline",
+    ],
+    [
+      ["made in Exact", perDay(capacity.exactSide.burst), perDay(capacity.exactSide.perRecord), perDay(capacity.exactSide.naive)],
+      ["made in CRMOffice", perDay(capacity.crmSide.burst), perDay(capacity.crmSide.perRecord), perDay(capacity.crmSide.naive)],
+    ],
+  );
   const bundles = markdownTable(
-    ["function", "bundle (minified)", "init (median of 5)", "target"],
+    [
+      "function",
+      "bundle (minified)",
+      "init (median of 5)",
+      "baseline: SDK clients",
+      "baseline bundle",
+      "baseline init",
+      "bundle ÷ baseline",
+      "init ÷ baseline",
+      "targets",
+    ],
     Object.entries(result.bundles).map(([name, bundle]) => {
-      const met = target(`bundles.${name}.bytes`)?.met && target(`bundles.${name}.initMs`)?.met;
+      const met = ["bytes", "initMs", "bytesRatio", "initRatio"].every((figure) => target(`bundles.${name}.${figure}`)?.met);
       return [
         name,
         formatBytes(bundle.bytes),
         ms(bundle.initMs),
-        `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms (${mark(met)})`,
+        (bundle.sdkClients.join(" + ") || "none") +
+          (bundle.extraSdkClients.length ? ` (also bundled: ${bundle.extraSdkClients.join(", ")})` : ""),
+        formatBytes(bundle.baselineBytes),
+        ms(bundle.baselineInitMs),
+        `${formatNumber(bundle.bytesRatio)}×`,
+        `${formatNumber(bundle.initRatio)}×`,
+        `≤ ${formatBytes(TARGETS.bundleBytes)}, ≤ ${TARGETS.bundleInitMs} ms, ≤ ${TARGETS.bundleBytesRatio}×, ≤ ${TARGETS.bundleInitRatio}× (${mark(met)})`,
       ];
     }),
   );
@@ -409,7 +574,7 @@ export function formatReport(result: BenchResult): string {
           "Missed targets:",
           ...misses.map(
             (check) =>
-              `- ${check.name} = ${formatNumber(check.value)}${check.unit && check.unit !== "B" ? ` ${check.unit}` : check.unit === "B" ? " B" : ""} (target ${check.target}): ${check.why ?? ""}`,
+              `- ${check.name} = ${withUnit(check.value, check.unit)} (target ${check.target}; ${missedBy(check)}): ${check.why ?? ""}`,
           ),
         ].join("\n");
   const { machine } = result;
@@ -419,6 +584,10 @@ export function formatReport(result: BenchResult): string {
     figures,
     "",
     baseline,
+    "",
+    budget,
+    "",
+    capacityTable,
     "",
     bundles,
     "",

@@ -2,31 +2,41 @@
  * The whole bench, phase by phase, on its own local stack (see README, Performance):
  *
  * 1. bundles: each function built as `npm run package` builds it, sized, cold-imported (before
- *    anything else runs, so the machine is as quiet as it gets);
+ *    anything else runs, so the machine is as quiet as it gets), beside its SDK-only baseline;
  * 2. the local stack: its own DynamoDB Local and SQS emulator on free ports, empty sandboxes;
- * 3. ingest: the Exact webhook function in a process of its own, in-process and over HTTP;
- * 4. linked pairs: contacts made in Exact and synced by the product, for the phases below;
- * 5. API calls per change and per echo: one change at a time, quiet before and after;
- * 6. end to end: changes at a steady rate, timed until visible on the other side;
- * 7. the console: the overview's first paint and the live-update delay, in headless Chromium;
- * 8. the naive baseline per change and echo, on the same sandboxes (the product's webhooks removed);
- * 9. backfill: the sandboxes emptied, contacts made in Exact, the product's backfill, then the naive one.
+ * 3. the idle day: the deployed poller through a simulated day of scheduled wakes (idle-day.ts);
+ * 4. ingest: the Exact webhook function in a process of its own, in-process and over HTTP;
+ * 5. linked pairs: contacts made in Exact and synced by the product, for the phases below;
+ * 6. API calls per change and per echo: one change at a time, quiet before and after;
+ * 7. end to end: changes at a steady rate, timed until visible on the other side;
+ * 8. the console: the overview's first paint and the live-update delay, in headless Chromium;
+ * 9. bursts: every linked pair edited in Exact at once, then every one in CRMOffice (burst.ts);
+ * 10. the naive baseline per change and echo, on the same sandboxes (the product's webhooks removed);
+ * 11. backfill: the sandboxes emptied, contacts made in Exact, the product's backfill, then the naive one.
  */
+import { readFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
-import { averageCycles, measureChangeCycles, measureProductBackfill, seedExactContacts } from "./api-calls";
+import { join } from "node:path";
+import { averageCycles, measureChangeCycles, measureProductBackfill, seedExactContacts, singleChangeFigures } from "./api-calls";
 import { measureBundles } from "./bundles";
+import { measureBurst } from "./burst";
+import { exactCallsByDirection } from "./calls";
+import { measureIdleDay, readPollerWakeMinutes } from "./idle-day";
 import { measureConsole } from "./console";
 import { measureEndToEnd } from "./end-to-end";
 import { measureIngest } from "./ingest";
 import { averageNaive, createNaiveSync, measureNaiveBackfill, measureNaiveCycles } from "./naive";
 import {
   checkTargets,
+  formatBytes,
   formatNumber,
   ratioOf,
   round,
   totalCalls,
   type ApiCallFigures,
   type BenchResult,
+  type BurstFigures,
+  type CapacityFigures,
   type IngestDiagnosis,
   type MachineInfo,
   type MissReasons,
@@ -45,6 +55,8 @@ export interface BenchOptions {
   callCycles: number;
   /** The console: fresh loads of the overview, and changes watched in the open page. */
   console: { loads: number; changes: number };
+  /** Linked contacts edited at once on one side, then on the other; edits in flight while they are made. */
+  burst: { changes: number; concurrency: number; timeoutMs: number };
   backfillRecords: number;
   progress: (message: string) => void;
 }
@@ -56,6 +68,7 @@ export const FULL_RUN: Omit<BenchOptions, "root" | "progress"> = {
   overload: { changes: 100, ratePerSecond: 20 },
   callCycles: 30,
   console: { loads: 10, changes: 10 },
+  burst: { changes: 1_000, concurrency: 16, timeoutMs: 600_000 },
   backfillRecords: 1_000,
 };
 
@@ -67,6 +80,7 @@ export const QUICK_RUN: Omit<BenchOptions, "root" | "progress"> = {
   overload: { changes: 20, ratePerSecond: 20 },
   callCycles: 4,
   console: { loads: 3, changes: 2 },
+  burst: { changes: 40, concurrency: 16, timeoutMs: 120_000 },
   backfillRecords: 120,
 };
 
@@ -85,6 +99,9 @@ function machine(): MachineInfo {
     loadAverage: { start: 0, end: 0 },
   };
 }
+
+const burstWhy = (burst: BurstFigures, how: string) =>
+  `${how}: ${formatNumber(burst.exact.reads)} Exact reads and ${formatNumber(burst.exact.writes)} writes for ${formatNumber(burst.changes)} changes`;
 
 /** Why a missed target was missed, with the run's own figures where they say it. */
 function missReasons(result: Omit<BenchResult, "targets" | "machine" | "durationMs">, diagnosis: IngestDiagnosis): MissReasons {
@@ -119,9 +136,31 @@ function missReasons(result: Omit<BenchResult, "targets" | "machine" | "duration
     "console.firstPaint.p50Ms":
       "the overview is drawn only once its figures are read (links and unsyncable records per flow, both queues' depth, Exact's budget, the last hour of decisions)",
     "console.liveUpdate.maxMs": "the console reads the sync log every 500 ms; a slower read or a busy machine delays the page",
+    "single.exactReadsPerChange": "a lone change read more than one Exact record",
+    "burst.exactSide.exactCallsPer1000": burstWhy(
+      result.burst.exactSide,
+      "each change is read from Exact on its own (its source read); the echoes cost Exact nothing",
+    ),
+    "burst.crmSide.exactCallsPer1000": burstWhy(
+      result.burst.crmSide,
+      "each change costs Exact its partner read and its write (the floor: Exact has no $batch), and each echo, the webhook of that write, a read of its own",
+    ),
+    "idle.exactCallsPerDay": `the poller's reads at the default schedule: ${Object.entries(result.idle.calls)
+      .map(([key, count]) => `${key.replace(/^GET \/api\/v1\/\d+\//, "")} ${count}`)
+      .join(", ")}`,
+    "idle.tokenRefreshesPerDay": `an access token lives 10 minutes, so each of the ${result.idle.wakesThatCalledExact} wakes that called Exact refreshed it`,
+    ...Object.fromEntries(
+      Object.entries(result.bundles).map(([name, bundle]) => [
+        `bundles.${name}.bytesRatio`,
+        `${formatBytes(bundle.bytes - bundle.baselineBytes)} beyond its SDK clients (${formatBytes(bundle.baselineBytes * 0.3)} allowed): ${bundle.largestBeyondBaseline
+          .map((part) => `${part.name} ${formatBytes(part.bytes)}`)
+          .join(", ")}`,
+      ]),
+    ),
+    "bundles.*.initRatio":
+      "a cold import parses and compiles every byte of the bundle (about proportional to its size), then runs what modules do at load (zod's schemas built, Powertools' logger and metrics)",
     "bundles.*.bytes": `every function bundles all it imports, AWS SDK included; largest parts: ${top}`,
-    "bundles.*.initMs":
-      "evaluating the bundle's modules on import: the AWS SDK clients, zod (its locales already cut to English), Powertools, the SSM client for the secrets",
+    "bundles.*.initMs": "parsing and evaluating the bundle's modules on import: the AWS SDK clients, zod/mini, Powertools",
   };
 }
 
@@ -135,11 +174,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   let bench: BenchStack | undefined;
   try {
     bench = await startBenchStack();
+    const wakeMinutes = readPollerWakeMinutes(await readFile(join(options.root, "serverless.yml"), "utf8"));
+    options.progress(`idle day: the poller woken every ${wakeMinutes} min for 24 simulated hours, nothing changing`);
+    const idle = await measureIdleDay({ dynamoEndpoint: bench.stack.urls.dynamodb, sqsEndpoint: bench.stack.urls.sqs, wakeMinutes });
     options.progress(`ingest: ${options.ingest.invocations} webhooks in-process, then over HTTP`);
     const ingest = await measureIngest({ ...options.ingest, env: bench.stack.env });
     for (const note of ingest.notes) options.progress(`ingest: ${note}`);
 
-    const pairCount = Math.max(options.endToEnd.changes, options.overload.changes, options.callCycles);
+    const pairCount = Math.max(options.endToEnd.changes, options.overload.changes, options.callCycles, options.burst.changes);
     options.progress(`linking ${pairCount} contact pairs through the product`);
     const pairs = await createLinkedPairs(bench, pairCount);
 
@@ -159,11 +201,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await bench.quiet();
     const consoleFigures = await measureConsole(bench, options.console);
 
+    const burstPairs = pairs.slice(0, options.burst.changes);
+    options.progress(`burst: ${burstPairs.length} linked contacts edited in Exact at once`);
+    const exactSide = await measureBurst(bench, burstPairs, "exactToCrm", options.burst);
+    options.progress(`burst: ${burstPairs.length} linked contacts edited in CRMOffice at once`);
+    const crmSide = await measureBurst(bench, burstPairs, "crmToExact", options.burst);
+
     options.progress(`naive baseline: ${options.callCycles} changes and their echoes`);
     await bench.quiet();
     await unsubscribeProduct(bench);
     const naiveSync = createNaiveSync(bench.connectors);
-    const naive = averageNaive(await measureNaiveCycles(bench, naiveSync, pairs, options.callCycles));
+    const naiveCycles = await measureNaiveCycles(bench, naiveSync, pairs, options.callCycles);
+    const naive = averageNaive(naiveCycles);
 
     options.progress(`backfill: ${options.backfillRecords} contacts made in Exact; the product's backfill, then the naive one`);
     bench.stack.exactSandbox.reset();
@@ -194,10 +243,33 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       backfill: { product: productBackfill, naive: naiveBackfill },
       samples: { changes: cycles.length, naiveChanges: options.callCycles, untraced },
     };
+    const single = singleChangeFigures(cycles);
+    const naiveByDirection = exactCallsByDirection(naiveCycles);
+    const pollerLeaves = EXACT_PER_DAY - idle.exactCallsPerDay;
+    const fit = (budget: number, callsPerChange: number) =>
+      callsPerChange > 0 ? Math.floor(budget / callsPerChange) : Number.POSITIVE_INFINITY;
+    const capacity: CapacityFigures = {
+      exactCallsPerDay: EXACT_PER_DAY,
+      pollerCallsPerDay: idle.exactCallsPerDay,
+      exactSide: {
+        burst: fit(pollerLeaves, exactSide.exactCallsPer1000 / 1000),
+        perRecord: fit(pollerLeaves, single.byDirection.exactToCrm.exactWithEcho),
+        naive: fit(EXACT_PER_DAY, naiveByDirection.exactToCrm.exactWithEcho),
+      },
+      crmSide: {
+        burst: fit(pollerLeaves, crmSide.exactCallsPer1000 / 1000),
+        perRecord: fit(pollerLeaves, single.byDirection.crmToExact.exactWithEcho),
+        naive: fit(EXACT_PER_DAY, naiveByDirection.crmToExact.exactWithEcho),
+      },
+    };
     const measured = {
       ingest: { inProcess: ingest.inProcess, http: ingest.http, diagnosis: ingest.diagnosis },
       endToEnd,
       apiCalls,
+      single,
+      burst: { exactSide, crmSide },
+      idle,
+      capacity,
       bundles,
       console: consoleFigures,
     };

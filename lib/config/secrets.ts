@@ -1,5 +1,5 @@
-import { getParametersByName } from "@aws-lambda-powertools/parameters/ssm";
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
+import { getParameters } from "#lib/aws/ssm";
 
 /**
  * Secrets come from SSM Parameter Store in AWS (SecureString under `SSM_PARAMETER_PREFIX`,
@@ -53,7 +53,7 @@ export type SecretsOf<Names extends readonly SecretName[]> = {
 /** How long secrets read from SSM are kept before they are read again (a rotated secret takes effect within this). */
 export const SECRETS_MAX_AGE_SECONDS = 300;
 
-const secretValue = z.string().min(1);
+const secretValue = z.string().check(z.minLength(1));
 
 function check<Names extends readonly SecretName[]>(names: Names, values: Record<string, string | undefined>): SecretsOf<Names> {
   const result: Record<string, string | undefined> = {};
@@ -66,19 +66,31 @@ function check<Names extends readonly SecretName[]>(names: Names, values: Record
   return result as SecretsOf<Names>;
 }
 
-/** The named secrets: from SSM under `SSM_PARAMETER_PREFIX` in AWS, from the environment locally. */
+/**
+ * What was read from SSM, by parameter path, and when: an optional parameter found absent is
+ * kept too (`undefined`), so a function that has no previous webhook secret does not ask again
+ * on every load. Each entry is read again once it is SECRETS_MAX_AGE_SECONDS old.
+ */
+const readFromSsm = new Map<string, { value: string | undefined; readAt: number }>();
+
+/** The named secrets: from SSM under `SSM_PARAMETER_PREFIX` in AWS (one GetParameters call for those not cached), from the environment locally. */
 export async function loadSecrets<const Names extends readonly SecretName[]>(
   names: Names,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SecretsOf<Names>> {
   const prefix = env.SSM_PARAMETER_PREFIX;
   if (!prefix) return check(names, env);
-  const paths = Object.fromEntries(names.map((name) => [`${prefix}/${name}`, { decrypt: true }]));
-  const { _errors: missing = [], ...values } = await getParametersByName<string>(paths, {
-    maxAge: SECRETS_MAX_AGE_SECONDS,
-    throwOnError: false,
+  const pathOf = (name: SecretName) => `${prefix}/${name}`;
+  const now = Date.now();
+  const due = names.map(pathOf).filter((path) => {
+    const cached = readFromSsm.get(path);
+    return cached === undefined || now - cached.readAt >= SECRETS_MAX_AGE_SECONDS * 1000;
   });
-  const required = missing.filter((path) => !names.some((name) => isOptional(name) && path === `${prefix}/${name}`));
-  if (required.length > 0) throw new Error(`SSM parameters missing or unreadable: ${required.join(", ")}`);
-  return check(names, Object.fromEntries(names.map((name) => [name, values[`${prefix}/${name}`]])));
+  if (due.length > 0) {
+    const { values, invalid } = await getParameters(due, { decrypt: true });
+    const required = invalid.filter((path) => !names.some((name) => isOptional(name) && path === pathOf(name)));
+    if (required.length > 0) throw new Error(`SSM parameters missing or unreadable: ${required.join(", ")}`);
+    for (const path of due) readFromSsm.set(path, { value: values[path], readAt: now });
+  }
+  return check(names, Object.fromEntries(names.map((name) => [name, readFromSsm.get(pathOf(name))?.value])));
 }

@@ -1,10 +1,10 @@
 /**
  * One HTTP exchange with a system, as both connectors make it: a timeout on every request,
  * the whole body read (so the connection is reused), a failure to get any answer turned into
- * a TransientError, and bodies checked against their zod schema. Statuses are left to the
- * caller, which knows its system's rules.
+ * a TransientError, and bodies checked against their zod schema (of either zod API).
+ * Statuses are left to the caller, which knows its system's rules.
  */
-import type { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { describeIssues } from "#lib/webhooks/errors";
 import { TransientError, UnexpectedResponseError } from "./errors";
 import type { SystemName } from "./types";
@@ -40,14 +40,14 @@ export async function exchange(url: string, init: RequestInit, options: Exchange
 }
 
 /** The body as JSON matching `schema`, else UnexpectedResponseError naming the paths at fault (never the values). */
-export function parseBody<S extends z.ZodType>(schema: S, { system, operation, response, bodyText }: HttpExchange): z.output<S> {
+export function parseBody<S extends z.core.$ZodType>(schema: S, { system, operation, response, bodyText }: HttpExchange): z.output<S> {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
   } catch {
     throw new UnexpectedResponseError(system, response.status, `${system} ${operation} answered a body that is not JSON`);
   }
-  const parsed = schema.safeParse(body);
+  const parsed = z.safeParse(schema, body);
   if (!parsed.success) {
     throw new UnexpectedResponseError(
       system,
@@ -59,9 +59,9 @@ export function parseBody<S extends z.ZodType>(schema: S, { system, operation, r
 }
 
 /** The text parsed as JSON matching `schema`, or undefined: for optional bodies such as error texts. */
-export function tryParseBody<S extends z.ZodType>(schema: S, bodyText: string): z.output<S> | undefined {
+export function tryParseBody<S extends z.core.$ZodType>(schema: S, bodyText: string): z.output<S> | undefined {
   try {
-    const parsed = schema.safeParse(JSON.parse(bodyText));
+    const parsed = z.safeParse(schema, JSON.parse(bodyText));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { CRMOFFICE_ID_PATTERN, CRMOFFICE_TYPES } from "#lib/connectors/crmoffice/record-types";
 import { EXACT_SYNCED_TYPES } from "#lib/connectors/exactonline/record-types";
 
@@ -15,28 +15,28 @@ const ExactRef = z.object({ system: z.literal("exactonline"), recordType: z.enum
 const CrmOfficeRef = z.object({
   system: z.literal("crmoffice"),
   recordType: z.enum(RECORD_TYPES.crmoffice),
-  recordId: z.string().regex(CRMOFFICE_ID_PATTERN),
+  recordId: z.string().check(z.regex(CRMOFFICE_ID_PATTERN)),
 });
 
 const ChangeEventBase = z.object({
   /** Unique per observation; the same change seen twice may carry two ids. */
-  eventId: z.string().min(1).max(128),
+  eventId: z.string().check(z.minLength(1), z.maxLength(128)),
   action: z.enum(["upsert", "delete"]),
   /** `operator`: a person asked for the record to be looked at again (syncctl retry, the console). */
   source: z.enum(["webhook", "poller", "backfill", "replay", "operator"]),
   /** ISO 8601: when the producer saw the change. */
-  observedAt: z.string().datetime({ offset: true }),
+  observedAt: z.string().check(z.iso.datetime({ offset: true })),
   /** Follows one change from webhook to write, through logs of every function. */
-  correlationId: z.string().min(1).max(128),
+  correlationId: z.string().check(z.minLength(1), z.maxLength(128)),
   /** How many times the worker put this change back to wait (a rate limit, a busy claim): bounded. */
-  postponed: z.number().int().nonnegative().optional(),
+  postponed: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** ISO 8601: when the first of those postponed copies was seen. */
-  firstSeenAt: z.string().datetime({ offset: true }).optional(),
+  firstSeenAt: z.optional(z.string().check(z.iso.datetime({ offset: true }))),
 });
 
 export const ChangeEventSchema = z.discriminatedUnion("system", [
-  ChangeEventBase.extend(ExactRef.shape),
-  ChangeEventBase.extend(CrmOfficeRef.shape),
+  z.extend(ChangeEventBase, ExactRef.shape),
+  z.extend(ChangeEventBase, CrmOfficeRef.shape),
 ]);
 
 export type ChangeEvent = z.infer<typeof ChangeEventSchema>;

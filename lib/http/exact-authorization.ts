@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { completeExactConnect, type ExactConnectDeps } from "#lib/connect/exact-connect";
 import type { ConnectTickets } from "#lib/connect/tickets";
 import { STATE_LIFETIME_MS } from "#lib/connect/tickets";
-import { logger } from "#lib/telemetry/index";
+import { logger } from "#lib/telemetry/logger";
 
 export interface ExactAuthorizationDeps {
   load: () => Promise<{

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { CRMOFFICE_ID_PATTERN, parseWebhookEvent, WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import type { ParseDelivery } from "#lib/webhooks/receiver";
@@ -9,10 +9,10 @@ import { describeIssues, WebhookPayloadError, WebhookSignatureError } from "#lib
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export const CrmOfficeNotificationSchema = z.object({
-  id: z.string().min(1).max(128),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
   type: z.enum(WEBHOOK_EVENTS),
-  occurredAt: z.string().datetime({ offset: true }),
-  data: z.object({ id: z.string().regex(CRMOFFICE_ID_PATTERN, "not a CRMOffice id") }),
+  occurredAt: z.string().check(z.iso.datetime({ offset: true })),
+  data: z.object({ id: z.string().check(z.regex(CRMOFFICE_ID_PATTERN, "not a CRMOffice id")) }),
 });
 export type CrmOfficeNotification = z.infer<typeof CrmOfficeNotificationSchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "#lib/util/zod-mini";
 
 /** Why a webhook delivery was refused; each maps to one HTTP status in the handlers. */
 export class WebhookSignatureError extends Error {
@@ -14,6 +14,6 @@ export class WebhookTooLargeError extends Error {
 }
 
 /** A zod error as one line naming the paths, never the values (they may be personal data). */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
 }

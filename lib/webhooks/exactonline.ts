@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { EXACT_WEBHOOK_TOPICS, typeOfWebhookTopic, type ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { fromExactLocalDateTime } from "#lib/connectors/exactonline/dates";
@@ -14,12 +14,12 @@ const ENVELOPE = /^\s*\{\s*"Content"\s*:\s*(\{[\s\S]*\})\s*,\s*"HashCode"\s*:\s*
 
 export const ExactNotificationContentSchema = z.object({
   Topic: z.enum(EXACT_WEBHOOK_TOPICS),
-  ClientId: z.string().min(1).max(64),
-  Division: z.number().int().positive(),
+  ClientId: z.string().check(z.minLength(1), z.maxLength(64)),
+  Division: z.number().check(z.int(), z.positive()),
   Action: z.enum(["Create", "Update", "Delete"]),
-  Key: z.string().uuid(),
-  ExactOnlineEndpoint: z.string().max(2048).optional(),
-  EventCreatedOn: z.string().max(64).optional(),
+  Key: z.string().check(z.uuid()),
+  ExactOnlineEndpoint: z.optional(z.string().check(z.maxLength(2048))),
+  EventCreatedOn: z.optional(z.string().check(z.maxLength(64))),
 });
 export type ExactNotificationContent = z.infer<typeof ExactNotificationContentSchema>;
 

@@ -5,7 +5,7 @@
  * current division, webhook subscriptions and the rate-limit state. Every call counts against
  * Exact's 60 a minute, so none is spent that the answer does not need.
  */
-import type { z } from "zod";
+import type * as z from "#lib/util/zod-mini";
 import type { Connector, Fields, SystemRecord } from "../types";
 import { ClientRequestError, RecordNotFoundError } from "../errors";
 import { fromExactDate } from "./dates";
@@ -161,7 +161,7 @@ export function createExactConnector(config: ExactConnectorConfig): ExactConnect
   const recordUrl = (resource: ExactResource, id: string) => `${divisionUrl}/${resource.endpoint}(${guidLiteral(id)})`;
 
   /** The rows of every page from `firstUrl` on. */
-  function pagesOf<Row extends z.ZodType>(row: Row, firstUrl: string): AsyncGenerator<z.output<Row>[]> {
+  function pagesOf<Row extends z.ZodMiniType>(row: Row, firstUrl: string): AsyncGenerator<z.output<Row>[]> {
     return followPages(firstUrl, async (url) => parseODataList(row, await transport.send("GET", url)));
   }
 

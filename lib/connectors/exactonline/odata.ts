@@ -2,7 +2,7 @@
  * OData v2 as Exact Online speaks it: filter literals, query strings, the `{"d":…}` envelopes,
  * and `d.__next` paging. (Dates are in dates.ts: Exact's are not UTC.)
  */
-import type { z } from "zod";
+import type * as z from "#lib/util/zod-mini";
 import { ClientRequestError, UnexpectedResponseError } from "../errors";
 import { parseBody } from "../http";
 import type { HttpExchange } from "../http";
@@ -62,12 +62,12 @@ export interface ODataPage<Row> {
   next: string | undefined;
 }
 
-export function parseODataList<Row extends z.ZodType>(row: Row, answer: HttpExchange): ODataPage<z.output<Row>> {
+export function parseODataList<Row extends z.ZodMiniType>(row: Row, answer: HttpExchange): ODataPage<z.output<Row>> {
   const { d } = parseBody(listEnvelopeSchema(row), answer);
   return { results: d.results, next: d.__next ?? undefined };
 }
 
-export function parseODataSingle<Row extends z.ZodType>(row: Row, answer: HttpExchange): z.output<Row> {
+export function parseODataSingle<Row extends z.ZodMiniType>(row: Row, answer: HttpExchange): z.output<Row> {
   const body = parseBody(singleEnvelopeSchema(row), answer) as { d: z.output<Row> };
   return body.d;
 }

@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "#lib/util/zod-mini";
 import { documentClient } from "#lib/aws/dynamodb";
 import { keys } from "#lib/store/keys";
 import { AuthorizationError, RateLimitedError, TransientError, classifyHttpFailure } from "../errors";
@@ -91,11 +91,11 @@ const storedItemSchema = z.object({
   refreshTokenSealed: z.string(),
   accessTokenExpiresAt: z.number(),
   issuedAt: z.number(),
-  version: z.number().int(),
-  leaseOwner: z.string().optional(),
-  leaseUntil: z.number().optional(),
-  connectedAt: z.string().optional(),
-  connectedBy: z.string().optional(),
+  version: z.number().check(z.int()),
+  leaseOwner: z.optional(z.string()),
+  leaseUntil: z.optional(z.number()),
+  connectedAt: z.optional(z.string()),
+  connectedBy: z.optional(z.string()),
 });
 
 /** The stored item with its tokens opened. */
