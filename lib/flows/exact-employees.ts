@@ -33,7 +33,8 @@ export const exactEmployeesFlow: FlowDefinition = {
     },
     {
       name: "phone",
-      exactonline: "Phone",
+      // The work phone: an employee's Phone is private (dataflows.md, exactonline-api.md).
+      exactonline: "BusinessPhone",
       crmoffice: "directPhone",
       crmofficeType: "string",
       direction: "toCrmoffice",

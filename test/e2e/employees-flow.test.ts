@@ -35,8 +35,11 @@ const base = {
   FirstName: "Astrid",
   LastName: "Lie",
   BusinessEmail: "astrid.lie@example.com",
-  Phone: "+47 22 55 55 55",
+  BusinessPhone: "+47 22 55 55 55",
   BusinessMobile: "+47 955 55 555",
+  // The employee's private numbers: Exact shows them to payroll, a CRM never gets them.
+  Phone: "+47 911 11 111",
+  Mobile: "+47 922 22 222",
 };
 
 describe("Exact Employees → CRMOffice Contacts", () => {
@@ -49,6 +52,13 @@ describe("Exact Employees → CRMOffice Contacts", () => {
       directPhone: "+47 22 55 55 55",
       mobilePhone: "+47 955 55 555",
     });
+  });
+
+  it("carries the work phone and mobile (BusinessPhone, BusinessMobile), never the private Phone or Mobile", async () => {
+    // A change of the private number alone: several polls (every 500 ms) see it while the systems stay quiet.
+    await editEmployeeInExact({ ...base, Phone: "+47 933 33 333" });
+    await t.settled();
+    expect(await contactOfEmployee()).toMatchObject({ directPhone: "+47 22 55 55 55", mobilePhone: "+47 955 55 555" });
   });
 
   it("carries an edit made in Exact", async () => {
@@ -78,7 +88,7 @@ describe("Exact Employees → CRMOffice Contacts", () => {
   });
 
   it("lets Exact win when it later changes the same field", async () => {
-    await editEmployeeInExact({ ...base, LastName: "Lie-Strand", Phone: "+47 22 99 99 99" });
+    await editEmployeeInExact({ ...base, LastName: "Lie-Strand", BusinessPhone: "+47 22 99 99 99" });
     await eventually(async () => (await contactOfEmployee())?.directPhone === "+47 22 99 99 99", 10_000, "Exact's phone");
   });
 
