@@ -171,6 +171,11 @@ interface Candidates {
   free: SystemRecord[];
   /** Flows in which matching records are already linked. */
   ownedBy: string[];
+  /**
+   * Free records kept after their partner was deleted (unlink and keep): their closed link in
+   * this flow, by record id, to be removed when they are linked again.
+   */
+  kept: Map<string, Link>;
 }
 
 /** Records on the other side that match by the flow's merge criterion. */
@@ -178,15 +183,27 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
   const other = otherSide(ref.side);
   const rule = matchRule(flow);
   const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
-  if (key === null) return { free: [], ownedBy: [] };
+  const kept = new Map<string, Link>();
+  if (key === null) return { free: [], ownedBy: [], kept };
   const found = await ctx.connectors[other].findBy(flow[other].type, rule[other], String(normalize(source.fields[rule[ref.side]] ?? null)));
   const matching = found.filter((record) => matchKey(flow, record.fields[rule[other]] ?? null) === key);
   const owners = await Promise.all(
-    matching.map((record) => ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id })),
+    matching.map(async (record) => {
+      const references = await ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id });
+      // A record whose only link is this flow's closed one was kept when its partner was
+      // deleted: it is in no link, so a record made again with its key is its unique match.
+      const [only] = references;
+      if (references.length !== 1 || only?.flow !== flow.name) return references;
+      const link = await ctx.store.getLink(flow.name, only.linkId);
+      if (link?.state !== "closed") return references;
+      kept.set(record.id, link);
+      return [];
+    }),
   );
   return {
     free: matching.filter((_, index) => owners[index]?.length === 0),
     ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
+    kept,
   };
 }
 
@@ -218,6 +235,8 @@ async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRe
   const [match] = candidates.free;
   if (match && candidates.free.length === 1) {
     await requireUniqueOnOwnSide(flow, ref, source, ctx);
+    const closed = candidates.kept.get(match.id);
+    if (closed) await ctx.store.removeLink(closed);
     const link = await ctx.store.linkPair(flow.name, ref, { side: other, type: flow[other].type, id: match.id });
     const merged = await mergeLinked(flow, link, ref, source, ctx, match);
     return { ...merged, kind: "linked" };
@@ -332,6 +351,8 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
   const candidates = await findCandidates(flow, ref, source, ctx);
   const [orphan] = candidates.free;
   if (orphan && candidates.free.length === 1) {
+    const closed = candidates.kept.get(orphan.id);
+    if (closed) await ctx.store.removeLink(closed);
     const adopted = await ctx.store.completeCreate(link, { side: target, type: flow[target].type, id: orphan.id }, null);
     const merged = await mergeLinked(flow, adopted, ref, source, ctx, orphan);
     return { ...merged, kind: "linked", reason: "adopted the record an interrupted create had made" };
