@@ -155,7 +155,11 @@ async function decide(
         kind: "ignored",
         reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record`,
       };
-    await ctx.store.removeLink(link);
+    // Only the kept record's reference still points at a closed link (closing removed the
+    // deleted one's). A late or second copy of the deletion must leave the link in place, or
+    // the kept record's next change would sync it as new and bring the deleted one back.
+    const kept = await ctx.store.findLink(flow.name, ref);
+    if (kept?.linkId === link.linkId) await ctx.store.removeLink(kept);
     return { kind: "ignored", reason: "record is gone; its link was already closed" };
   }
   if (!source) return link ? endLink(flow, link, ref.side, ctx) : { kind: "ignored", reason: "record is gone and was not linked" };
