@@ -199,6 +199,12 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
       const [only] = references;
       if (references.length !== 1 || only?.flow !== flow.name) return references;
       const link = await ctx.store.getLink(flow.name, only.linkId);
+      if (link?.state === "linked" && (await partnerGone(link, ref.side, ctx))) {
+        // Its partner on this side is gone and the deletion is not processed yet (its
+        // notification is late or lost): end the link as the deletion will, then decide again.
+        await endLink(flow, link, ref.side, ctx);
+        throw new LinkConflictError(`${flow.name}: the matching record's link had lost its ${ref.side} record`);
+      }
       if (link?.state !== "closed") return references;
       kept.set(record.id, link);
       return [];
@@ -209,6 +215,12 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
     ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
     kept,
   };
+}
+
+/** True when the link's record on `side` no longer exists in its system. */
+async function partnerGone(link: Link, side: Side, ctx: SyncContext): Promise<boolean> {
+  const id = link.ids[side];
+  return id !== undefined && (await ctx.connectors[side].get(link.types[side], id)) === null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { documentClient } from "#lib/aws/dynamodb";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { LinkStore } from "#lib/links/store";
 import type { LocalStack } from "#lib/local/stack";
+import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { syncContext } from "#lib/sync/context";
 import { processChange } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
@@ -72,5 +73,28 @@ describe("deletions heard of twice or late", () => {
     expect(decision).toMatchObject({ kind: "ignored" });
     await t.settled(1_000);
     expect(await crmContacts(email)).toEqual([]);
+  });
+
+  it("a record made again before the product heard of its deleted namesake is linked to the kept partner once the product reads that it is gone", async () => {
+    const email = "deleted.late@example.com";
+    const { exactId, crmId } = await linkedContact(email);
+    // Deleted and made again in Exact; the product has heard of neither (Exact's webhooks are held).
+    await exact.delete(`crm/Contacts(guid'${exactId}')`);
+    const again = await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: "Kari",
+      LastName: "Igjen",
+      Email: email,
+    });
+    const ctx = await syncContext();
+    const [decision] = await processChange(event("exactonline", "contact", String(again.ID), "upsert"), ctx);
+    expect(decision).toMatchObject({ kind: "linked", partner: { side: "crmoffice", id: crmId } });
+    await t.settled(1_000);
+    expect(await crmContacts(email)).toHaveLength(1);
+    expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ familyName: "Igjen" });
+    // The deletion, heard of at last, changes nothing any more.
+    const [late] = await processChange(event("exactonline", "contact", exactId, "delete"), ctx);
+    expect(late).toMatchObject({ kind: "ignored" });
+    expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ familyName: "Igjen" });
   });
 });
