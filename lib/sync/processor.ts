@@ -365,8 +365,13 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
   if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: another worker is creating the partner`);
   const target = otherSide(ref.side);
   const candidates = await findCandidates(flow, ref, source, ctx);
-  const [orphan] = candidates.free;
-  if (orphan && candidates.free.length === 1) {
+  // The record the interrupted create made has the claim's fingerprint (unless edited since):
+  // it is the one, however many others share its key by now.
+  const made = candidates.free.filter(
+    (record) => link.pending !== undefined && fingerprint(flow, target, record.fields) === link.pending.fingerprint,
+  );
+  const [orphan] = made.length === 1 ? made : candidates.free;
+  if (orphan && (made.length === 1 || candidates.free.length === 1)) {
     const closed = candidates.kept.get(orphan.id);
     if (closed) await ctx.store.removeLink(closed);
     const adopted = await ctx.store.completeCreate(link, { side: target, type: flow[target].type, id: orphan.id }, null);
