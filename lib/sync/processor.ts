@@ -199,6 +199,8 @@ async function findCandidates(flow: FlowDefinition, ref: RecordRef, source: Syst
       const [only] = references;
       if (references.length !== 1 || only?.flow !== flow.name) return references;
       const link = await ctx.store.getLink(flow.name, only.linkId);
+      // Linked to this very record meanwhile (its own first sight, by the partner's worker): decide again, linked.
+      if (link?.ids[ref.side] === ref.id) throw new LinkConflictError(`${flow.name}: the matching record was linked to this one meanwhile`);
       if (link?.state === "linked" && (await partnerGone(link, ref.side, ctx))) {
         // Its partner on this side is gone and the deletion is not processed yet (its
         // notification is late or lost): end the link as the deletion will, then decide again.
