@@ -8,16 +8,16 @@ import { LinkStore } from "#lib/links/store";
 import type { LocalStack } from "#lib/local/stack";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { syncContext } from "#lib/sync/context";
+import type { Connector } from "#lib/connectors/types";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
 import { startTestStack } from "../support/stack";
 
 /*
- * Two first sights of one pair at the same time: the same person made in both systems, each
- * record's change handled by its own worker. Webhooks are held back (an hour late), so the test
- * decides the order: one worker's look for a match is answered only after the other worker has
- * linked the two.
+ * First sights that race: the same person made in both systems, each record's change handled
+ * by its own worker; a create resumed after its worker died, while namesakes appeared. Webhooks
+ * are held back (an hour late), so the test decides the order of everything the worker does.
  */
 let restoreEnv: () => void = () => undefined;
 let stack: LocalStack;
@@ -52,6 +52,20 @@ const event = (system: ChangeEvent["system"], recordId: string): ChangeEvent => 
   };
 };
 
+/** `ctx` with some calls of one connector replaced. */
+function withCalls(ctx: SyncContext, side: "exactonline" | "crmoffice", calls: Partial<Pick<Connector, "findBy" | "create">>): SyncContext {
+  const real = ctx.connectors[side];
+  const connector: Connector = {
+    system: real.system,
+    get: real.get.bind(real),
+    findBy: real.findBy.bind(real),
+    create: real.create.bind(real),
+    update: real.update.bind(real),
+    delete: real.delete.bind(real),
+  };
+  return { ...ctx, connectors: { ...ctx.connectors, [side]: { ...connector, ...calls } } };
+}
+
 describe("first sights that race", () => {
   it("the record whose match was linked to it meanwhile joins that link: it is not left marked unsyncable", async () => {
     const email = "born.twice.race@example.com";
@@ -67,23 +81,12 @@ describe("first sights that race", () => {
     const crmId = String(inCrm.id);
     const ctx = await syncContext();
     // The Exact record's worker looks for its match in CRMOffice only after the CRMOffice record's worker has linked the two.
-    const racing: SyncContext = {
-      ...ctx,
-      connectors: {
-        ...ctx.connectors,
-        crmoffice: {
-          ...ctx.connectors.crmoffice,
-          get: ctx.connectors.crmoffice.get.bind(ctx.connectors.crmoffice),
-          create: ctx.connectors.crmoffice.create.bind(ctx.connectors.crmoffice),
-          update: ctx.connectors.crmoffice.update.bind(ctx.connectors.crmoffice),
-          delete: ctx.connectors.crmoffice.delete.bind(ctx.connectors.crmoffice),
-          findBy: async (type, field, value) => {
-            await processChange(event("crmoffice", crmId), ctx);
-            return ctx.connectors.crmoffice.findBy(type, field, value);
-          },
-        },
+    const racing = withCalls(ctx, "crmoffice", {
+      findBy: async (type, field, value) => {
+        await processChange(event("crmoffice", crmId), ctx);
+        return ctx.connectors.crmoffice.findBy(type, field, value);
       },
-    };
+    });
     const [decision] = await processChange(event("exactonline", exactId), racing);
     expect(decision?.kind).not.toBe("unsyncable");
     const store = new LinkStore(documentClient(), stack.tableName);
@@ -95,5 +98,38 @@ describe("first sights that race", () => {
       new GetCommand({ TableName: stack.tableName, Key: keys.unsyncable("exactonline", "contact", exactId, "contacts") }),
     );
     expect(marker.Item).toBeUndefined();
+  });
+
+  it("a create resumed after its worker died adopts the record it made, even when others with its email appeared meanwhile", async () => {
+    const email = "died.among.namesakes@example.com";
+    const made = await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: "Midt",
+      LastName: "Iblant",
+      Email: email,
+    });
+    const exactId = String(made.ID);
+    const ctx = await syncContext();
+    // The worker dies right after CRMOffice made the partner, before the link is complete.
+    const dying = withCalls({ ...ctx, createLeaseMs: 300 }, "crmoffice", {
+      create: async (type, fields) => {
+        await ctx.connectors.crmoffice.create(type, fields);
+        throw new Error("worker died after the create, before completeCreate");
+      },
+    });
+    await expect(processChange(event("exactonline", exactId), dying)).rejects.toThrow(/worker died/);
+    const [orphan] = await crm.list(`/contacts?email=${encodeURIComponent(email)}`);
+    // Two more contacts with this email, made in CRMOffice while the create's lease runs.
+    await crm.post("/contacts", { givenName: "Navne", familyName: "En", email });
+    await crm.post("/contacts", { givenName: "Navne", familyName: "To", email });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const [decision] = await processChange(event("exactonline", exactId), ctx);
+    expect(decision).toMatchObject({ kind: "linked", partner: { side: "crmoffice", id: orphan?.id } });
+    expect(await crm.list(`/contacts?email=${encodeURIComponent(email)}`)).toHaveLength(3);
+    const store = new LinkStore(documentClient(), stack.tableName);
+    expect(await store.findLink("contacts", { side: "exactonline", type: "contact", id: exactId })).toMatchObject({
+      state: "linked",
+      ids: { exactonline: exactId, crmoffice: orphan?.id },
+    });
   });
 });
