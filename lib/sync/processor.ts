@@ -445,10 +445,17 @@ async function mergeLinked(
     if (nothingWritten(error)) await ctx.store.endWrite(reserved).catch(() => undefined);
     throw error;
   }
-  const agreed: AgreedValues = {
-    exactonline: project(flow, "exactonline", records.exactonline),
-    crmoffice: project(flow, "crmoffice", records.crmoffice),
-  };
+  // Agreed: what was read, with the written fields as the system stored them. Not the whole
+  // answer: a field someone changed between the read and the write was carried nowhere yet,
+  // and must still look changed when its own notification comes.
+  const agreed = Object.fromEntries(
+    SIDES.map((side) => {
+      const written = merge.writes[side];
+      if (!written) return [side, state[side].values];
+      const stored = project(flow, side, records[side]);
+      return [side, { ...state[side].values, ...Object.fromEntries(Object.keys(written).map((name) => [name, stored[name] ?? null])) }];
+    }),
+  ) as AgreedValues;
   if (!link.agreed || !sameValues(link.agreed.exactonline, agreed.exactonline) || !sameValues(link.agreed.crmoffice, agreed.crmoffice)) {
     await ctx.store.saveAgreed(link, agreed);
   }

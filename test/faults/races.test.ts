@@ -15,9 +15,10 @@ import type { CrmUser, ExactUser } from "../support/sandbox-users";
 import { startTestStack } from "../support/stack";
 
 /*
- * First sights that race: the same person made in both systems, each record's change handled
- * by its own worker; a create resumed after its worker died, while namesakes appeared. Webhooks
- * are held back (an hour late), so the test decides the order of everything the worker does.
+ * Races between workers, and between a worker and the people using the systems: the same person
+ * made in both systems, each record's change handled by its own worker; a create resumed after
+ * its worker died, while namesakes appeared; a person's edit landing while the worker writes the
+ * same record. Webhooks are held back (an hour late), so the test decides the order of everything.
  */
 let restoreEnv: () => void = () => undefined;
 let stack: LocalStack;
@@ -53,7 +54,11 @@ const event = (system: ChangeEvent["system"], recordId: string): ChangeEvent => 
 };
 
 /** `ctx` with some calls of one connector replaced. */
-function withCalls(ctx: SyncContext, side: "exactonline" | "crmoffice", calls: Partial<Pick<Connector, "findBy" | "create">>): SyncContext {
+function withCalls(
+  ctx: SyncContext,
+  side: "exactonline" | "crmoffice",
+  calls: Partial<Pick<Connector, "findBy" | "create" | "update">>,
+): SyncContext {
   const real = ctx.connectors[side];
   const connector: Connector = {
     system: real.system,
@@ -66,7 +71,7 @@ function withCalls(ctx: SyncContext, side: "exactonline" | "crmoffice", calls: P
   return { ...ctx, connectors: { ...ctx.connectors, [side]: { ...connector, ...calls } } };
 }
 
-describe("first sights that race", () => {
+describe("races", () => {
   it("the record whose match was linked to it meanwhile joins that link: it is not left marked unsyncable", async () => {
     const email = "born.twice.race@example.com";
     const inExact = await exact.post("crm/Contacts", {
@@ -131,5 +136,27 @@ describe("first sights that race", () => {
       state: "linked",
       ids: { exactonline: exactId, crmoffice: orphan?.id },
     });
+  });
+
+  it("an edit a person makes while the worker writes another field of the same record still reaches the other system", async () => {
+    const email = "edited.meanwhile@example.com";
+    const inCrm = await crm.post("/contacts", { givenName: "Under", familyName: "Skriving", email });
+    const crmId = String(inCrm.id);
+    const ctx = await syncContext();
+    await processChange(event("crmoffice", crmId), ctx);
+    const [inExact] = await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID`);
+    const exactId = String(inExact?.ID);
+    // A mobile added in CRMOffice; while the worker writes it to Exact, someone changes the last name in Exact.
+    await crm.put(`/contacts/${crmId}`, { givenName: "Under", familyName: "Skriving", email, mobilePhone: "+47 955 00 000" });
+    const meanwhile = withCalls(ctx, "exactonline", {
+      update: async (type, id, fields, current) => {
+        await exact.put(`crm/Contacts(guid'${exactId}')`, { LastName: "Endret" });
+        return ctx.connectors.exactonline.update(type, id, fields, current);
+      },
+    });
+    await processChange(event("crmoffice", crmId), meanwhile);
+    // The person's edit is a change like any other when its notification comes.
+    await processChange(event("exactonline", exactId), ctx);
+    expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ familyName: "Endret", mobilePhone: "+47 955 00 000" });
   });
 });
