@@ -8,6 +8,7 @@ import { LinkStore } from "#lib/links/store";
 import type { LocalStack } from "#lib/local/stack";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { syncContext } from "#lib/sync/context";
+import { TransientError } from "#lib/connectors/errors";
 import type { Connector } from "#lib/connectors/types";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
@@ -158,5 +159,37 @@ describe("races", () => {
     // The person's edit is a change like any other when its notification comes.
     await processChange(event("exactonline", exactId), ctx);
     expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ familyName: "Endret", mobilePhone: "+47 955 00 000" });
+  });
+
+  it("a record found unsyncable while its match was being created for it is no longer marked so once the create adopts it", async () => {
+    const email = "adopted.unsyncable@example.com";
+    const inCrm = await crm.post("/contacts", { givenName: "Straks", familyName: "Adoptert", email });
+    const crmId = String(inCrm.id);
+    const ctx = await syncContext();
+    let exactId = "";
+    // The worker's create in Exact gets no answer; meanwhile a person makes the same contact in Exact, and its change is handled.
+    const failing = withCalls({ ...ctx, createLeaseMs: 300 }, "exactonline", {
+      create: async () => {
+        const made = await exact.post("crm/Contacts", {
+          Account: EXACT_SANDBOX.defaultAccountId,
+          FirstName: "Straks",
+          LastName: "Adoptert",
+          Email: email,
+          Phone: "+47 22 00 44 00",
+        });
+        exactId = String(made.ID);
+        const [seen] = await processChange(event("exactonline", exactId), ctx);
+        expect(seen).toMatchObject({ kind: "unsyncable" });
+        throw new TransientError("exactonline", null, "exactonline POST /crm/Contacts timed out after 2000 ms");
+      },
+    });
+    await expect(processChange(event("crmoffice", crmId), failing)).rejects.toThrow(/timed out/);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const [decision] = await processChange(event("crmoffice", crmId), ctx);
+    expect(decision).toMatchObject({ kind: "linked", partner: { side: "exactonline", id: exactId } });
+    const marker = await documentClient().send(
+      new GetCommand({ TableName: stack.tableName, Key: keys.unsyncable("exactonline", "contact", exactId, "contacts") }),
+    );
+    expect(marker.Item).toBeUndefined();
   });
 });
