@@ -100,7 +100,7 @@ function landingTimeouts(): FaultClass {
     name: "timeouts whose writes land",
     async tick({ soak, rng }) {
       if (!rng.chance(0.3)) return;
-      const spec = { delayMs: SOAK_TIMING.httpTimeoutMs + 700, times: rng.int(1, 3), method: rng.pick(["PUT", "POST"]) };
+      const spec = { delayMs: SOAK_TIMING.heldCallMs, times: rng.int(1, 3), method: rng.pick(["PUT", "POST"]) };
       await armFault(soak, rng.pick(["exactonline", "crmoffice"] as const), spec);
       count += spec.times;
     },

@@ -120,7 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         unique: () => k * 1_000 + ++counter,
         tag: `s${options.seed}`,
         entities,
-        settleTimeoutMs: options.settleTimeoutMs ?? 90_000,
+        settleTimeoutMs: options.settleTimeoutMs ?? 180_000,
       });
       return { name, workload };
     };

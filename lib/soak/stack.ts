@@ -31,7 +31,13 @@ export const EXACT_LIFTED_LIMIT = { perMinute: 1_000_000, perDay: 100_000_000 } 
  * lease take-overs and redeliveries happen within seconds: a call gives up after 2 s, a lease
  * outlasts two of them, a received message comes back after 4 s.
  */
-export const SOAK_TIMING = { httpTimeoutMs: 2_000, leaseMs: 6_000, visibilityTimeoutSeconds: 4 } as const;
+export const SOAK_TIMING = {
+  httpTimeoutMs: 2_000,
+  leaseMs: 6_000,
+  visibilityTimeoutSeconds: 4,
+  /** How long a "timeout whose write lands" holds a call: past the product's timeout, well inside its lease. */
+  heldCallMs: 2_700,
+} as const;
 
 /** Every webhook is delivered this late: a person's two writes made "at once" both land before either is synced. */
 export const DELIVERY_DELAY_MS = 150;
@@ -125,6 +131,7 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
         [stack.crmofficeSandbox.port, "crmoffice"],
         [Number(new URL(stack.urls.api).port), "api"],
       ] as const),
+      SOAK_TIMING.heldCallMs + 500,
     );
     stops.push(() => tracker.stop());
 

@@ -1,7 +1,8 @@
 /**
  * What the product is doing to each record, seen from the soak's own process (the sandboxes
  * run in it): every request the two sandboxes receive, through Node's `http.server.request.start`
- * and `http.server.response.finish` diagnostics channels. The soak's own requests carry the
+ * diagnostics channel, until its response closes (answered, or cut off by a caller that gave up
+ * waiting or died: then no `finish` ever comes, and the call may still be served later). The soak's own requests carry the
  * bench driver's header (lib/bench/driver.ts) and are told apart.
  *
  * It answers three questions: is one of the product's writes to this record in flight (the
@@ -30,7 +31,6 @@ export interface CallCount {
 export const recordPath = (path: string): string => path.toLowerCase();
 
 export class ProductTracker {
-  private readonly inFlight = new Map<IncomingMessage, InFlight>();
   private readonly writesInFlight = new Map<string, number>();
   private readonly lastWriteEndedAt = new Map<string, number>();
   private readonly calls: Record<SystemName, { product: CallCount; soak: CallCount }> = {
@@ -43,7 +43,7 @@ export class ProductTracker {
   lastPollEndedAt = 0;
 
   private readonly started = (message: unknown) => {
-    const { request, socket } = message as { request: IncomingMessage; socket: Socket };
+    const { request, response, socket } = message as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const system = this.ports.get(socket.localPort ?? -1);
     if (!system) return;
     if (system === "api") {
@@ -63,18 +63,21 @@ export class ProductTracker {
     if (soak) return;
     const write = kind === "write";
     const entry = { system, path: recordPath(path), write };
-    this.inFlight.set(request, entry);
+    const startedAt = performance.now();
+    response.once("close", () => {
+      // A caller that gave up waiting cut the answer off, but a held write still lands (the
+      // sandbox serves it after its delay): it counts as in flight until then.
+      const landsBy = response.writableFinished ? 0 : startedAt + this.longestHoldMs - performance.now();
+      if (landsBy > 0) setTimeout(() => this.ended(entry), landsBy).unref();
+      else this.ended(entry);
+    });
     if (write) {
       this.writesInFlight.set(entry.path, (this.writesInFlight.get(entry.path) ?? 0) + 1);
       this.lastActivityAt = performance.now();
     }
   };
 
-  private readonly finished = (message: unknown) => {
-    const { request } = message as { request: IncomingMessage; response: ServerResponse };
-    const entry = this.inFlight.get(request);
-    if (!entry) return;
-    this.inFlight.delete(request);
+  private ended(entry: InFlight): void {
     const now = performance.now();
     if (entry.write) {
       const left = (this.writesInFlight.get(entry.path) ?? 1) - 1;
@@ -85,11 +88,14 @@ export class ProductTracker {
     } else if (entry.system === "exactonline" && entry.path.endsWith("/sync/deleted")) {
       this.lastPollEndedAt = now;
     }
-  };
+  }
 
-  constructor(private readonly ports: Map<number, SystemName | "api">) {
+  constructor(
+    private readonly ports: Map<number, SystemName | "api">,
+    /** The longest a sandbox holds a call before serving it (the soak's delay faults). */
+    private readonly longestHoldMs: number,
+  ) {
     subscribe("http.server.request.start", this.started);
-    subscribe("http.server.response.finish", this.finished);
   }
 
   /** True while one of the product's writes to this record has not been answered. */
@@ -109,6 +115,5 @@ export class ProductTracker {
 
   stop(): void {
     unsubscribe("http.server.request.start", this.started);
-    unsubscribe("http.server.response.finish", this.finished);
   }
 }

@@ -193,10 +193,12 @@ export class Verifier {
 
     for (const entity of entities) {
       // The world the systems are closest to (usually the only one).
-      let best: { world: World; problems: Omit<WrongRecord, "history" | "entity" | "flow">[]; claims: string[] } | undefined;
+      let best:
+        { world: World; problems: Omit<WrongRecord, "history" | "entity" | "flow">[]; claims: string[]; unsyncable: string[] } | undefined;
       for (const world of entity.worlds) {
         const problems: Omit<WrongRecord, "history" | "entity" | "flow">[] = [];
         const claims: string[] = [];
+        const unsyncable: string[] = [];
         for (const record of entity.records(world)) {
           let actual: ReadRecord | undefined;
           if (record.id) actual = byId.get(recordKey(record.side, record.kind, record.id));
@@ -232,13 +234,14 @@ export class Verifier {
           if (record.side === "exactonline" && record.kind === "contact" && actual.account !== EXACT_SANDBOX.defaultAccountId) {
             problems.push({ problem: `wrong Account ${String(actual.account)}`, side: record.side, kind: record.kind, id: actual.id });
           }
-          if (record.unsyncableIn) expectedUnsyncable.add(`${record.unsyncableIn}|${recordKey(record.side, record.kind, actual.id)}`);
+          if (record.unsyncableIn) unsyncable.push(`${record.unsyncableIn}|${recordKey(record.side, record.kind, actual.id)}`);
         }
-        if (!best || problems.length < best.problems.length) best = { world, problems, claims };
+        if (!best || problems.length < best.problems.length) best = { world, problems, claims, unsyncable };
       }
       if (!best) continue;
       entity.settleIn(best.world);
       for (const claim of best.claims) taken.add(claim);
+      for (const key of best.unsyncable) expectedUnsyncable.add(key);
       for (const problem of best.problems) {
         if (problem.problem === "lost") result.lost += 1;
         else if (problem.problem.startsWith("wrong ")) result.wrongFields += Math.max(1, (problem.problem.match(/,/g)?.length ?? 0) + 1);
