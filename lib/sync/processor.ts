@@ -39,6 +39,7 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
   // A backfill has just read the record from a sync page, and passes it in to spare the call.
   let source: SystemRecord | null;
+  const sourceReadAt = ctx.now();
   try {
     source = knownSource ?? (await ctx.connectors[ref.side].get(ref.type, ref.id));
   } catch (error) {
@@ -81,7 +82,7 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   const decisions: LoggedDecision[] = [];
   for (const flow of flows) {
     const linkId = references.find((reference) => reference.flow === flow.name)?.linkId ?? null;
-    const outcome = await decideWithRetries(flow, ref, source, ctx, linkId);
+    const outcome = await decideWithRetries(flow, ref, { record: source, readAt: sourceReadAt }, ctx, linkId);
     if (outcome.kind === "unsyncable") await ctx.store.markUnsyncable(flow.name, ref, outcome.reason ?? "");
     else if (unsyncableIn.includes(flow.name)) await ctx.store.clearUnsyncable(flow.name, ref);
     decisions.push(await ctx.log.append(stamp(flow.name, outcome)));
@@ -111,15 +112,17 @@ async function recordBrokenSource(event: ChangeEvent, ref: RecordRef, reason: st
 
 /**
  * `knownLinkId` comes from the record's state read just before (null: no link then); after a
- * lost race the decision starts again from a fresh read.
+ * lost race the decision starts again from a fresh read. `source.readAt` is when the record was
+ * read (epoch ms).
  */
 async function decideWithRetries(
   flow: FlowDefinition,
   ref: RecordRef,
-  source: SystemRecord | null,
+  source: { record: SystemRecord | null; readAt: number },
   ctx: SyncContext,
   knownLinkId: string | null,
 ): Promise<Outcome> {
+  let { record, readAt } = source;
   for (let attempt = 1; ; attempt++) {
     try {
       const link =
@@ -128,7 +131,13 @@ async function decideWithRetries(
             ? null
             : await ctx.store.getLink(flow.name, knownLinkId)
           : await ctx.store.findLink(flow.name, ref);
-      return await decide(flow, ref, source, ctx, link);
+      // The link moved on after the record was read (another worker wrote the record and saved
+      // what both sides now hold): read it again, or its older values would pass for an edit.
+      if (link && Date.parse(link.updatedAt) >= readAt) {
+        readAt = ctx.now();
+        record = await ctx.connectors[ref.side].get(ref.type, ref.id);
+      }
+      return await decide(flow, ref, record, ctx, link);
     } catch (error) {
       if (error instanceof UnsyncableError) return { kind: "unsyncable", reason: error.message };
       if (error instanceof ClientRequestError)

@@ -58,7 +58,7 @@ const event = (system: ChangeEvent["system"], recordId: string): ChangeEvent => 
 function withCalls(
   ctx: SyncContext,
   side: "exactonline" | "crmoffice",
-  calls: Partial<Pick<Connector, "findBy" | "create" | "update">>,
+  calls: Partial<Pick<Connector, "get" | "findBy" | "create" | "update">>,
 ): SyncContext {
   const real = ctx.connectors[side];
   const connector: Connector = {
@@ -191,5 +191,30 @@ describe("races", () => {
       new GetCommand({ TableName: stack.tableName, Key: keys.unsyncable("exactonline", "contact", exactId, "contacts") }),
     );
     expect(marker.Item).toBeUndefined();
+  });
+
+  it("a record read just before another worker wrote it and saved the agreed values is read again, not merged as it was", async () => {
+    const email = "read.stale@example.com";
+    const inCrm = await crm.post("/contacts", { givenName: "Gammel", familyName: "Lesning", email, mobilePhone: "+47 911 00 001" });
+    const crmId = String(inCrm.id);
+    const ctx = await syncContext();
+    await processChange(event("crmoffice", crmId), ctx);
+    const [inExact] = await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID`);
+    const exactId = String(inExact?.ID);
+    await exact.put(`crm/Contacts(guid'${exactId}')`, { Mobile: "+47 911 00 002" });
+    // A late notification of the CRMOffice contact: its worker reads it, and before it goes on,
+    // another worker carries Exact's new mobile to that contact and saves the agreed values.
+    let reads = 0;
+    const late = withCalls(ctx, "crmoffice", {
+      get: async (type, id) => {
+        const read = await ctx.connectors.crmoffice.get(type, id);
+        if (reads++ === 0) await processChange(event("exactonline", exactId), ctx);
+        return read;
+      },
+    });
+    await processChange(event("crmoffice", crmId), late);
+    expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ mobilePhone: "+47 911 00 002" });
+    const [exactNow] = await exact.list(`crm/Contacts?$filter=ID eq guid'${exactId}'&$select=Mobile`);
+    expect(exactNow).toMatchObject({ Mobile: "+47 911 00 002" });
   });
 });
