@@ -28,8 +28,8 @@ export interface FaultClass {
   name: string;
   /** When its window opens. */
   open?(ctx: FaultContext): Promise<void>;
-  /** About once a second while its window is open. */
-  tick?(ctx: FaultContext): Promise<void>;
+  /** About once a second while its window is open; `first` on the window's first second (each window strikes at least once). */
+  tick?(ctx: FaultContext, first: boolean): Promise<void>;
   /** When its window closes (and at the end of the run, for a window still open). */
   close?(ctx: FaultContext): Promise<void>;
   /** How often it struck: injections, kills, outages, duplicated or lost deliveries. */
@@ -80,8 +80,8 @@ function statusBursts(name: string, status: 429 | 500 | 503, chance: number, tim
   let count = 0;
   return {
     name,
-    async tick({ soak, rng }) {
-      if (!rng.chance(chance)) return;
+    async tick({ soak, rng }, first) {
+      if (!first && !rng.chance(chance)) return;
       const systems = status === 429 ? (["exactonline", "crmoffice"] as const) : rng.pick(SYSTEM_CHOICES);
       for (const system of systems) {
         const spec = { status, times: rng.int(...times) };
@@ -98,8 +98,8 @@ function landingTimeouts(): FaultClass {
   let count = 0;
   return {
     name: "timeouts whose writes land",
-    async tick({ soak, rng }) {
-      if (!rng.chance(0.3)) return;
+    async tick({ soak, rng }, first) {
+      if (!first && !rng.chance(0.3)) return;
       const spec = { delayMs: SOAK_TIMING.heldCallMs, times: rng.int(1, 3), method: rng.pick(["PUT", "POST"]) };
       await armFault(soak, rng.pick(["exactonline", "crmoffice"] as const), spec);
       count += spec.times;
@@ -122,8 +122,8 @@ function workerKills(): FaultClass {
   };
   return {
     name: "worker killed mid-batch",
-    async tick({ soak, rng }) {
-      if (!rng.chance(0.15)) return;
+    async tick({ soak, rng }, first) {
+      if (!first && !rng.chance(0.15)) return;
       const worker = await busiest(soak);
       if (!worker) return;
       await soak.replaceWorker(worker);
@@ -137,8 +137,8 @@ function dynamoOutages(): FaultClass {
   let count = 0;
   return {
     name: "DynamoDB refusing connections",
-    async tick({ soak, rng }) {
-      if (!rng.chance(0.07)) return;
+    async tick({ soak, rng }, first) {
+      if (!first && !rng.chance(0.07)) return;
       count += 1;
       await soak.dynamoProxy.outage(rng.int(1_500, 4_000));
     },
@@ -155,8 +155,8 @@ function webhookOutages(): FaultClass {
   let count = 0;
   return {
     name: "late and out-of-order deliveries",
-    async tick({ soak, rng }) {
-      if (!rng.chance(0.12)) return;
+    async tick({ soak, rng }, first) {
+      if (!first && !rng.chance(0.12)) return;
       count += 1;
       await soak.webhookProxy.outage(rng.int(600, 2_500));
     },
@@ -297,12 +297,13 @@ export class FaultSchedule {
         this.open.add(fault);
         this.ctx.log(`fault on: ${fault.name}`);
         await fault.open?.(this.ctx);
+        await fault.tick?.(this.ctx, true);
       } else if (!inside && this.open.has(fault)) {
         this.open.delete(fault);
         this.ctx.log(`fault off: ${fault.name}`);
         await fault.close?.(this.ctx);
       } else if (inside) {
-        await fault.tick?.(this.ctx);
+        await fault.tick?.(this.ctx, false);
       }
     } catch (error) {
       this.ctx.log(`fault ${fault.name} failed to act: ${String(error)}`);
