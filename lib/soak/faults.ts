@@ -73,6 +73,9 @@ export async function clearFaults(soak: SoakStack): Promise<void> {
   }
 }
 
+/** How long the sandboxes go on retrying a delivery (0.5 + 1 + 2 s of back-off, and a margin). */
+const DELIVERY_RETRIES_MS = 4_000;
+
 const SYSTEM_CHOICES = [["exactonline"], ["crmoffice"], ["exactonline", "crmoffice"]] as const;
 
 /** Bursts of one status on one system or both: `times` calls each. */
@@ -148,8 +151,10 @@ function dynamoOutages(): FaultClass {
 
 /**
  * The webhook API unreachable for up to 2.5 s: the sandboxes retry each delivery with back-off
- * (0.5, 1, 2 s), so the ones that failed arrive late and after newer ones. Shorter than their
- * retries last, so no delivery is given up (CRMOffice promises at-least-once delivery).
+ * (0.5, 1, 2 s), so the ones that failed arrive late and after newer ones. Each outage is
+ * shorter than those retries last and is followed by at least as long with the API reachable,
+ * so no delivery is given up: CRMOffice promises at-least-once delivery, and the product has no
+ * fallback for a CRMOffice notification that never comes.
  */
 function webhookOutages(): FaultClass {
   let count = 0;
@@ -159,6 +164,7 @@ function webhookOutages(): FaultClass {
       if (!first && !rng.chance(0.12)) return;
       count += 1;
       await soak.webhookProxy.outage(rng.int(600, 2_500));
+      await new Promise((resolve) => setTimeout(resolve, DELIVERY_RETRIES_MS));
     },
     count: () => count,
   };

@@ -43,6 +43,7 @@ export function formatReport(result: SoakResult, { maxWrong = 20 } = {}): string
     `  lost ${result.lost}, duplicated ${result.duplicated}, wrong fields ${result.wrongFields}`,
     `  unsyncable: ${result.unsyncable.expected} expected, ${result.unsyncable.unexpected} unexpected, ${result.unsyncable.missing} expected but not recorded`,
     `  dead-lettered: ${result.deadLettered.beforeReplay} before the replay, ${result.deadLettered.afterReplay} after it`,
+    `  edits overwritten by a write of the product's already in flight (known limit, both systems agree): ${result.overwrittenInFlight.length} records`,
     `  the product's API calls: Exact ${result.exactCalls} (${(result.exactCalls / Math.max(1, result.changes)).toFixed(2)} a change), CRMOffice ${result.crmofficeCalls}; the people's own: Exact ${result.soakCalls.exactonline}, CRMOffice ${result.soakCalls.crmoffice}`,
     `  at Exact's real 60 calls a minute the product's Exact calls alone need ${estimate.minutes} min (${estimate.days} days of its 5,000 a day)`,
     `  edits that overlapped a write of the product's: ${result.races}; steps never seen synced: ${result.notSettled}; calls the people retried: ${result.retriedBySoak}`,
@@ -58,6 +59,17 @@ export function formatReport(result: SoakResult, { maxWrong = 20 } = {}): string
       if (wrong.expected) lines.push(`      expected ${JSON.stringify(wrong.expected)}`);
       if (wrong.actual) lines.push(`      actual   ${JSON.stringify(wrong.actual)}`);
       lines.push(...historyLines(wrong.history));
+    }
+  }
+  if (result.overwrittenInFlight.length > 0) {
+    lines.push("", `  overwritten in flight (${result.overwrittenInFlight.length}):`);
+    for (const record of result.overwrittenInFlight.slice(0, maxWrong)) {
+      lines.push(`  - ${record.entity}: ${record.side} ${record.kind} ${record.id ?? ""}: ${record.problem}`);
+      lines.push(
+        `      expected ${JSON.stringify(record.expected)}`,
+        `      actual   ${JSON.stringify(record.actual)}`,
+        ...historyLines(record.history),
+      );
     }
   }
   if (result.slow.length > 0) {

@@ -44,6 +44,49 @@ export interface Comparison {
   wrongFields: number;
   unsyncable: { expected: number; unexpected: number; missing: number };
   wrong: WrongRecord[];
+  /**
+   * Fields a person changed while one of the product's writes to the same record was already
+   * in flight, overwritten by it, both systems ending on the same value: the README's known
+   * limit (neither API has a conditional write). Listed apart from `wrong`, with their history.
+   */
+  overwrittenInFlight: WrongRecord[];
+}
+
+/** How soon after a person's edit a product write may land that was decided on a read from before it. */
+const IN_FLIGHT_WINDOW_MS = 10_000;
+
+/**
+ * True when each wrong row of the entity is explained by a write of the product's that landed
+ * just after the person's latest edit of it, on the same side, without a conflict for that row
+ * (the product decided on a read from before the edit), and both sides hold the same value.
+ */
+function overwrittenInFlight(
+  entity: Entity,
+  problems: readonly Omit<WrongRecord, "history" | "entity" | "flow">[],
+  product: LoggedDecision[],
+): boolean {
+  const wrong = problems.filter((problem) => problem.problem.startsWith("wrong ") && problem.expected && problem.actual);
+  if (wrong.length === 0 || wrong.length !== problems.length) return false;
+  const rows = new Set(wrong.flatMap((problem) => differences(problem.expected ?? {}, problem.actual ?? {})));
+  for (const row of rows) {
+    const actuals = new Set(wrong.map((problem) => problem.actual?.[row] ?? null));
+    if (actuals.size !== 1) return false;
+    const edit = entity.history.findLast((entry) => entry.values !== undefined && row in entry.values && entry.modifiedAt !== undefined);
+    if (!edit?.side || !edit.modifiedAt) return false;
+    const at = Date.parse(edit.modifiedAt);
+    const side = edit.side;
+    const overwrote = product.some((decision) => {
+      const when = Date.parse(decision.at);
+      const written = decision.fields?.[side] ?? [];
+      // CRMOffice's PUT replaces the whole record: any write to it overwrites every field.
+      const touched = side === "crmoffice" ? written.length > 0 : written.includes(row);
+      return (
+        when > at && when <= at + IN_FLIGHT_WINDOW_MS && touched && !(decision.conflicts ?? []).some((conflict) => conflict.field === row)
+      );
+    });
+    if (!overwrote) return false;
+  }
+  return true;
 }
 
 /** Field by field: the rows whose values differ. */
@@ -187,6 +230,7 @@ export class Verifier {
       wrongFields: 0,
       unsyncable: { expected: 0, unexpected: 0, missing: 0 },
       wrong: [],
+      overwrittenInFlight: [],
     };
     const wrongEntities = new Map<Entity, Omit<WrongRecord, "history" | "entity" | "flow">[]>();
     const expectedUnsyncable = new Set<string>();
@@ -244,7 +288,6 @@ export class Verifier {
       for (const key of best.unsyncable) expectedUnsyncable.add(key);
       for (const problem of best.problems) {
         if (problem.problem === "lost") result.lost += 1;
-        else if (problem.problem.startsWith("wrong ")) result.wrongFields += Math.max(1, (problem.problem.match(/,/g)?.length ?? 0) + 1);
       }
       if (best.problems.length > 0) wrongEntities.set(entity, best.problems);
     }
@@ -294,7 +337,18 @@ export class Verifier {
 
     for (const [entity, problems] of wrongEntities) {
       const history = { soak: entity.history, product: await this.productHistory(entity) };
-      for (const problem of problems) result.wrong.push({ entity: entity.label, flow: entity.flow, ...problem, history });
+      const inFlight = overwrittenInFlight(entity, problems, history.product);
+      for (const problem of problems) {
+        const record = { entity: entity.label, flow: entity.flow, ...problem, history };
+        if (inFlight) {
+          result.overwrittenInFlight.push(record);
+          continue;
+        }
+        result.wrong.push(record);
+        if (problem.problem.startsWith("wrong ")) {
+          result.wrongFields += problem.expected && problem.actual ? differences(problem.expected, problem.actual).length : 1;
+        }
+      }
     }
     return result;
   }
