@@ -19,6 +19,11 @@ import { SOAK_TIMING, type SoakStack } from "./stack";
 export interface FaultContext {
   soak: SoakStack;
   rng: Random;
+  /**
+   * How hard faults strike, 0..1: 1 with Exact's limits lifted; less at its real limit, where
+   * the product makes a call every second or so and armed faults would otherwise pile up.
+   */
+  intensity: number;
   duplicates: DuplicateDeliveries;
   log: (line: string) => void;
 }
@@ -83,11 +88,11 @@ function statusBursts(name: string, status: 429 | 500 | 503, chance: number, tim
   let count = 0;
   return {
     name,
-    async tick({ soak, rng }, first) {
-      if (!first && !rng.chance(chance)) return;
+    async tick({ soak, rng, intensity }, first) {
+      if (!first && !rng.chance(chance * intensity)) return;
       const systems = status === 429 ? (["exactonline", "crmoffice"] as const) : rng.pick(SYSTEM_CHOICES);
       for (const system of systems) {
-        const spec = { status, times: rng.int(...times) };
+        const spec = { status, times: Math.max(1, Math.round(rng.int(...times) * intensity)) };
         await armFault(soak, system, spec);
         count += spec.times;
       }
@@ -101,8 +106,8 @@ function landingTimeouts(): FaultClass {
   let count = 0;
   return {
     name: "timeouts whose writes land",
-    async tick({ soak, rng }, first) {
-      if (!first && !rng.chance(0.3)) return;
+    async tick({ soak, rng, intensity }, first) {
+      if (!first && !rng.chance(0.3 * intensity)) return;
       const spec = { delayMs: SOAK_TIMING.heldCallMs, times: rng.int(1, 3), method: rng.pick(["PUT", "POST"]) };
       await armFault(soak, rng.pick(["exactonline", "crmoffice"] as const), spec);
       count += spec.times;
@@ -125,8 +130,8 @@ function workerKills(): FaultClass {
   };
   return {
     name: "worker killed mid-batch",
-    async tick({ soak, rng }, first) {
-      if (!first && !rng.chance(0.15)) return;
+    async tick({ soak, rng, intensity }, first) {
+      if (!first && !rng.chance(0.15 * intensity)) return;
       const worker = await busiest(soak);
       if (!worker) return;
       await soak.replaceWorker(worker);
@@ -140,8 +145,8 @@ function dynamoOutages(): FaultClass {
   let count = 0;
   return {
     name: "DynamoDB refusing connections",
-    async tick({ soak, rng }, first) {
-      if (!first && !rng.chance(0.07)) return;
+    async tick({ soak, rng, intensity }, first) {
+      if (!first && !rng.chance(0.07 * intensity)) return;
       count += 1;
       await soak.dynamoProxy.outage(rng.int(1_500, 4_000));
     },
@@ -160,8 +165,8 @@ function webhookOutages(): FaultClass {
   let count = 0;
   return {
     name: "late and out-of-order deliveries",
-    async tick({ soak, rng }, first) {
-      if (!first && !rng.chance(0.12)) return;
+    async tick({ soak, rng, intensity }, first) {
+      if (!first && !rng.chance(0.12 * intensity)) return;
       count += 1;
       await soak.webhookProxy.outage(rng.int(600, 2_500));
       await new Promise((resolve) => setTimeout(resolve, DELIVERY_RETRIES_MS));

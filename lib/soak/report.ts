@@ -46,7 +46,7 @@ export function formatReport(result: SoakResult, { maxWrong = 20 } = {}): string
     `  edits overwritten by a write of the product's already in flight (known limit, both systems agree): ${result.overwrittenInFlight.length} records`,
     `  the product's API calls: Exact ${result.exactCalls} (${(result.exactCalls / Math.max(1, result.changes)).toFixed(2)} a change), CRMOffice ${result.crmofficeCalls}; the people's own: Exact ${result.soakCalls.exactonline}, CRMOffice ${result.soakCalls.crmoffice}`,
     `  at Exact's real 60 calls a minute the product's Exact calls alone need ${estimate.minutes} min (${estimate.days} days of its 5,000 a day)`,
-    `  edits that overlapped a write of the product's: ${result.races}; steps never seen synced: ${result.notSettled}; calls the people retried: ${result.retriedBySoak}`,
+    `  edits that overlapped a write of the product's: ${result.races}; steps never seen synced: ${result.notSettled}; calls the people retried: ${result.retriedBySoak}; scenarios stopped by the people's own failed calls: ${result.soakFailures.length}`,
     "",
     targetsMet(result)
       ? "  targets met: 0 lost, 0 duplicated, 0 wrong, 0 unexpected unsyncable, 0 dead letters after one replay"

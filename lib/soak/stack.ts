@@ -9,7 +9,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { crmDriver, exactDriver, pollUntil, type CrmDriver, type ExactDriver } from "#lib/bench/driver";
+import { pollUntil } from "#lib/bench/driver";
 import { queueDepth } from "#lib/cli/commands/status";
 import { connectorsFromEnvironment } from "#lib/config/connectors";
 import type { CrmOfficeConnector } from "#lib/connectors/crmoffice/client";
@@ -56,8 +56,6 @@ export interface SoakStackOptions {
 
 export interface SoakStack {
   stack: LocalStack;
-  exact: ExactDriver;
-  crm: CrmDriver;
   connectors: { exactonline: ExactConnector; crmoffice: CrmOfficeConnector };
   tracker: ProductTracker;
   dynamoProxy: TcpProxy;
@@ -164,14 +162,10 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
       await Promise.all(workers.map((worker) => worker.kill("SIGKILL")));
     });
 
-    const exactUser = await exactDriver(stack.urls.exactonline);
-    const crmUser = await crmDriver(stack.urls.crmoffice);
     const depth = () => queueDepth(stack.queueUrl);
 
     return {
       stack,
-      exact: exactUser,
-      crm: crmUser,
       connectors,
       tracker,
       dynamoProxy,

@@ -7,7 +7,7 @@
  * product's writes to the same record overlapped it (tracker.ts).
  */
 import { fromODataDate } from "#lib/connectors/exactonline/odata";
-import type { CrmDriver, ExactDriver } from "#lib/bench/driver";
+import { crmDriver, exactDriver, type CrmDriver, type ExactDriver } from "#lib/bench/driver";
 import { DRIVER_HEADER } from "#lib/bench/calls";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { fieldsOf, valuesOf, type FlowName, type Kind, type Side, type Value, type Values } from "./model";
@@ -33,7 +33,8 @@ export interface ReadRecord {
 }
 
 const RETRYABLE = /HTTP (5\d\d|429)\b/;
-const MAX_TRIES = 40;
+/** A person gives up on a system that keeps refusing for this long (Exact's minute budget spent lasts up to a minute). */
+const GIVE_UP_AFTER_MS = 300_000;
 
 /** The kind of record each system path holds. */
 const EXACT_PATHS: Record<"contact" | "item" | "employee", string> = {
@@ -60,12 +61,17 @@ export class SoakSystems {
   /** Writes the soak retried because a system refused them (injected faults and rate limits). */
   retried = 0;
 
-  constructor(
-    private readonly exact: ExactDriver,
-    private readonly crm: CrmDriver,
-    private readonly exactUrl: string,
+  private constructor(
+    private exact: ExactDriver,
+    private crm: CrmDriver,
+    private readonly urls: { exactonline: string; crmoffice: string },
     private readonly tracker: ProductTracker,
   ) {}
+
+  /** The people, signed in to both systems (their requests marked as the driver's, for the tracker). */
+  static async signIn(urls: { exactonline: string; crmoffice: string }, tracker: ProductTracker): Promise<SoakSystems> {
+    return new SoakSystems(await exactDriver(urls.exactonline), await crmDriver(urls.crmoffice), urls, tracker);
+  }
 
   /** The path of a record as the product addresses it (for the tracker). */
   recordPath(side: Side, kind: Kind, id: string): string {
@@ -75,12 +81,19 @@ export class SoakSystems {
 
   /** Retries a call the system refused for now (5xx, 429), as a person would. */
   private async persist<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const giveUpAt = performance.now() + GIVE_UP_AFTER_MS;
+    for (;;) {
       try {
         return await call();
       } catch (error) {
         const text = String(error);
-        if (attempt >= MAX_TRIES || !RETRYABLE.test(text)) throw error;
+        if (/HTTP 401\b/.test(text) && performance.now() <= giveUpAt) {
+          // Signed out: their tokens expire (Exact's after 10 minutes), and people sign in again.
+          this.exact = await exactDriver(this.urls.exactonline);
+          this.crm = await crmDriver(this.urls.crmoffice);
+          continue;
+        }
+        if (performance.now() > giveUpAt || !RETRYABLE.test(text)) throw error;
         this.retried += 1;
         await sleep(/HTTP 429/.test(text) ? 1_000 : 200);
       }
@@ -129,7 +142,7 @@ export class SoakSystems {
     const body = { ...fieldsOf("employees", "exactonline", values), Phone: privatePhone, Code: id.slice(0, 8) };
     const started = performance.now();
     const answer = await this.persist(async () => {
-      const response = await fetch(`${this.exactUrl}/_sandbox/employees/${id}`, {
+      const response = await fetch(`${this.urls.exactonline}/_sandbox/employees/${id}`, {
         method: "PUT",
         headers: { "content-type": "application/json", [DRIVER_HEADER]: "1" },
         body: JSON.stringify(body),
@@ -147,7 +160,10 @@ export class SoakSystems {
 
   async deleteEmployee(id: string): Promise<void> {
     await this.persist(async () => {
-      const response = await fetch(`${this.exactUrl}/_sandbox/employees/${id}`, { method: "DELETE", headers: { [DRIVER_HEADER]: "1" } });
+      const response = await fetch(`${this.urls.exactonline}/_sandbox/employees/${id}`, {
+        method: "DELETE",
+        headers: { [DRIVER_HEADER]: "1" },
+      });
       await response.arrayBuffer();
       if (!response.ok) throw new Error(`DELETE /_sandbox/employees: HTTP ${response.status}`);
     });

@@ -17,6 +17,8 @@ export interface WorkloadContext {
   verifier: Verifier;
   /** Takes `n` changes from the run's budget (waiting for the pace); false when it is spent. */
   take(n: number): Promise<boolean>;
+  /** Told when a scenario stopped because a call of the people's own kept failing. */
+  failed(reason: string): void;
   /** True once the budget is spent: nobody waits for a step to sync any more (the end's comparison judges it). */
   spent(): boolean;
   /** A number never handed out before in this run. */
@@ -26,6 +28,8 @@ export interface WorkloadContext {
   entities: Entity[];
   /** How long a step may take to show synced before the scenario gives up on its entity. */
   settleTimeoutMs: number;
+  /** The first and the longest wait between two looks at whether a step is synced (each look reads both systems). */
+  settleChecksMs: { first: number; longest: number };
 }
 
 const FIRST_NAMES = ["Kari", "Ola", "Ingrid", "Lars", "Sofie", "Jonas", "Nora", "Emil", "Anna", "Henrik", "Maja", "Sander"];
@@ -51,9 +55,26 @@ export const SCENARIO_WEIGHTS = {
 export type ScenarioName = keyof typeof SCENARIO_WEIGHTS;
 
 export class Workload {
+  /** The entities this scenario made, latest last. */
+  private readonly made: Entity[] = [];
+
   constructor(private readonly ctx: WorkloadContext) {}
 
+  /**
+   * Plays one scenario. A call of the people's own that a system kept refusing ends the
+   * scenario, not the run: it is kept in the entity's history (the comparison still judges it).
+   */
   async run(name: ScenarioName): Promise<void> {
+    try {
+      await this.play(name);
+    } catch (error) {
+      const entity = this.made.at(-1);
+      this.ctx.failed(`${name}: ${String(error)}`);
+      if (entity) entity.log({ what: `the people's own call failed, the scenario stops here: ${String(error)}` });
+    }
+  }
+
+  private async play(name: ScenarioName): Promise<void> {
     switch (name) {
       case "contactFromExact":
         return this.contactLife("exactonline");
@@ -121,13 +142,15 @@ export class Workload {
   private entity(flow: FlowName, key: string, scenario: string): Entity {
     const entity = new Entity(this.ctx.entities.length + 1, flow, key, scenario);
     this.ctx.entities.push(entity);
+    this.made.push(entity);
     return entity;
   }
 
   /** Waits until the systems show the entity's latest step synced; false when it never did. */
   private async settle(entity: Entity): Promise<boolean> {
     const deadline = performance.now() + this.ctx.settleTimeoutMs;
-    for (let wait = 400; ; wait = Math.min(wait * 2, 5_000)) {
+    const { first, longest } = this.ctx.settleChecksMs;
+    for (let wait = first; ; wait = Math.min(wait * 2, longest)) {
       await sleep(wait);
       if (await this.ctx.verifier.settled(entity)) return true;
       if (this.ctx.spent()) return false;
