@@ -12,6 +12,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { formatReport, toJson } from "#lib/bench/report";
+import { dropFunctionOutput } from "#lib/local/function-output";
 import { FULL_RUN, QUICK_RUN, runBench } from "#lib/bench/run";
 
 const args = process.argv.slice(2);
@@ -21,20 +22,8 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-/*
- * The functions write their JSON logs and EMF metrics to stdout, as in Lambda; thousands of them
- * here. They are written (their cost is part of what is measured) and dropped, so that stdout
- * holds the report and the JSON line only.
- */
-const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  if (typeof chunk === "string" && (chunk.startsWith('{"level"') || chunk.startsWith('{"_aws"'))) {
-    const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
-    callback?.();
-    return true;
-  }
-  return write(chunk, ...rest);
-}) as typeof process.stdout.write;
+// The functions' own JSON logs and metrics are written and dropped: stdout holds the report and the JSON line only.
+dropFunctionOutput();
 
 const started = performance.now();
 const progress = (message: string) =>

@@ -159,6 +159,11 @@ export class LinkStore {
     };
   }
 
+  /** A record that joins a link is no longer unsyncable in its flow, whoever's decision linked it. */
+  private clearUnsyncableItem(flow: string, ref: RecordRef) {
+    return { Delete: { TableName: this.tableName, Key: keys.unsyncable(ref.side, ref.type, ref.id, flow) } };
+  }
+
   private deletePendingItem(link: Link) {
     return link.pending
       ? [{ Delete: { TableName: this.tableName, Key: keys.pending(link.pending.side, link.pending.type, link.pending.fingerprint) } }]
@@ -285,7 +290,12 @@ export class LinkStore {
       () =>
         this.db.send(
           new TransactWriteCommand({
-            TransactItems: [this.referenceItem(link.flow, link.linkId, target), { Update: update }, ...this.deletePendingItem(link)],
+            TransactItems: [
+              this.referenceItem(link.flow, link.linkId, target),
+              this.clearUnsyncableItem(link.flow, target),
+              { Update: update },
+              ...this.deletePendingItem(link),
+            ],
           }),
         ),
       "complete create",
@@ -303,7 +313,13 @@ export class LinkStore {
       () =>
         this.db.send(
           new TransactWriteCommand({
-            TransactItems: [this.referenceItem(flow, link.linkId, a), this.referenceItem(flow, link.linkId, b), this.linkItem(link)],
+            TransactItems: [
+              this.referenceItem(flow, link.linkId, a),
+              this.referenceItem(flow, link.linkId, b),
+              this.clearUnsyncableItem(flow, a),
+              this.clearUnsyncableItem(flow, b),
+              this.linkItem(link),
+            ],
           }),
         ),
       "link pair",

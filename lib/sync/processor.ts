@@ -50,6 +50,7 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
   // A backfill has just read the record from a sync page (or found it gone), and passes it in to spare the call.
   let source: SystemRecord | null;
+  const sourceReadAt = ctx.now();
   try {
     source = knownSource !== undefined ? knownSource : await ctx.connectors[ref.side].get(ref.type, ref.id);
   } catch (error) {
@@ -93,7 +94,7 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   const decisions: LoggedDecision[] = [];
   for (const flow of flows) {
     const linkId = references.find((reference) => reference.flow === flow.name)?.linkId ?? null;
-    const outcome = await decideWithRetries(flow, ref, source, ctx, linkId);
+    const outcome = await decideWithRetries(flow, ref, { record: source, readAt: sourceReadAt }, ctx, linkId);
     if (outcome.kind === "unsyncable") await ctx.store.markUnsyncable(flow.name, ref, outcome.reason ?? "");
     else if (unsyncableIn.includes(flow.name)) await ctx.store.clearUnsyncable(flow.name, ref);
     decisions.push(await ctx.log.append(stamp(flow.name, outcome)));
@@ -123,15 +124,17 @@ async function recordBrokenSource(event: ChangeEvent, ref: RecordRef, reason: st
 
 /**
  * `knownLinkId` comes from the record's state read just before (null: no link then); after a
- * lost race the decision starts again from a fresh read.
+ * lost race the decision starts again from a fresh read. `source.readAt` is when the record was
+ * read (epoch ms).
  */
 async function decideWithRetries(
   flow: FlowDefinition,
   ref: RecordRef,
-  source: SystemRecord | null,
+  source: { record: SystemRecord | null; readAt: number },
   ctx: SyncContext,
   knownLinkId: string | null,
 ): Promise<Outcome> {
+  let { record, readAt } = source;
   for (let attempt = 1; ; attempt++) {
     try {
       const link =
@@ -140,7 +143,13 @@ async function decideWithRetries(
             ? null
             : await ctx.store.getLink(flow.name, knownLinkId)
           : await ctx.store.findLink(flow.name, ref);
-      return await decide(flow, ref, source, ctx, link);
+      // The link moved on after the record was read (another worker wrote the record and saved
+      // what both sides now hold): read it again, or its older values would pass for an edit.
+      if (link && Date.parse(link.updatedAt) >= readAt) {
+        readAt = ctx.now();
+        record = await ctx.connectors[ref.side].get(ref.type, ref.id);
+      }
+      return await decide(flow, ref, record, ctx, link);
     } catch (error) {
       const verdict = verdictOf(error);
       if (verdict.kind === "unsyncable") return { kind: "unsyncable", reason: verdict.reason };
@@ -163,7 +172,11 @@ async function decide(
         kind: "ignored",
         reason: `unlinked: its partner was deleted in ${otherSide(ref.side)}, and this flow keeps the other record`,
       };
-    await ctx.store.removeLink(link);
+    // Only the kept record's reference still points at a closed link (closing removed the
+    // deleted one's). A late or second copy of the deletion must leave the link in place, or
+    // the kept record's next change would sync it as new and bring the deleted one back.
+    const kept = await ctx.store.findLink(flow.name, ref);
+    if (kept?.linkId === link.linkId) await ctx.store.removeLink(kept);
     return { kind: "ignored", reason: "record is gone; its link was already closed" };
   }
   if (!source) return link ? endLink(flow, link, ref.side, ctx) : { kind: "ignored", reason: "record is gone and was not linked" };
@@ -179,6 +192,11 @@ export interface Candidates {
   free: SystemRecord[];
   /** Flows in which matching records are already linked. */
   ownedBy: string[];
+  /**
+   * Free records kept after their partner was deleted (unlink and keep): their closed link in
+   * this flow, by record id, to be removed when they are linked again.
+   */
+  kept: Map<string, Link>;
 }
 
 /** Records on the other side that match by the flow's merge criterion. */
@@ -191,16 +209,42 @@ export async function findCandidates(
   const other = otherSide(ref.side);
   const rule = matchRule(flow);
   const key = matchKey(flow, source.fields[rule[ref.side]] ?? null);
-  if (key === null) return { free: [], ownedBy: [] };
+  const kept = new Map<string, Link>();
+  if (key === null) return { free: [], ownedBy: [], kept };
   const found = await ctx.connectors[other].findBy(flow[other].type, rule[other], String(normalize(source.fields[rule[ref.side]] ?? null)));
   const matching = found.filter((record) => matchKey(flow, record.fields[rule[other]] ?? null) === key);
   const owners = await Promise.all(
-    matching.map((record) => ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id })),
+    matching.map(async (record) => {
+      const references = await ctx.store.referencesOf({ side: other, type: flow[other].type, id: record.id });
+      // A record whose only link is this flow's closed one was kept when its partner was
+      // deleted: it is in no link, so a record made again with its key is its unique match.
+      const [only] = references;
+      if (references.length !== 1 || only?.flow !== flow.name) return references;
+      const link = await ctx.store.getLink(flow.name, only.linkId);
+      // Linked to this very record meanwhile (its own first sight, by the partner's worker): decide again, linked.
+      if (link?.ids[ref.side] === ref.id) throw new LinkConflictError(`${flow.name}: the matching record was linked to this one meanwhile`);
+      if (link?.state === "linked" && (await partnerGone(link, ref.side, ctx))) {
+        // Its partner on this side is gone and the deletion is not processed yet (its
+        // notification is late or lost): end the link as the deletion will, then decide again.
+        await endLink(flow, link, ref.side, ctx);
+        throw new LinkConflictError(`${flow.name}: the matching record's link had lost its ${ref.side} record`);
+      }
+      if (link?.state !== "closed") return references;
+      kept.set(record.id, link);
+      return [];
+    }),
   );
   return {
     free: matching.filter((_, index) => owners[index]?.length === 0),
     ownedBy: [...new Set(owners.flat().map((owner) => owner.flow))],
+    kept,
   };
+}
+
+/** True when the link's record on `side` no longer exists in its system. */
+async function partnerGone(link: Link, side: Side, ctx: SyncContext): Promise<boolean> {
+  const id = link.ids[side];
+  return id !== undefined && (await ctx.connectors[side].get(link.types[side], id)) === null;
 }
 
 /**
@@ -231,6 +275,8 @@ async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRe
   const [match] = candidates.free;
   if (match && candidates.free.length === 1) {
     await requireUniqueOnOwnSide(flow, ref, source, ctx);
+    const closed = candidates.kept.get(match.id);
+    if (closed) await ctx.store.removeLink(closed);
     const link = await ctx.store.linkPair(flow.name, ref, { side: other, type: flow[other].type, id: match.id });
     const merged = await mergeLinked(flow, link, ref, source, ctx, match);
     return { ...merged, kind: "linked" };
@@ -343,8 +389,15 @@ async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, so
   if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: another worker is creating the partner`);
   const target = otherSide(ref.side);
   const candidates = await findCandidates(flow, ref, source, ctx);
-  const [orphan] = candidates.free;
-  if (orphan && candidates.free.length === 1) {
+  // The record the interrupted create made has the claim's fingerprint (unless edited since):
+  // it is the one, however many others share its key by now.
+  const made = candidates.free.filter(
+    (record) => link.pending !== undefined && fingerprint(flow, target, record.fields) === link.pending.fingerprint,
+  );
+  const [orphan] = made.length === 1 ? made : candidates.free;
+  if (orphan && (made.length === 1 || candidates.free.length === 1)) {
+    const closed = candidates.kept.get(orphan.id);
+    if (closed) await ctx.store.removeLink(closed);
     const adopted = await ctx.store.completeCreate(link, { side: target, type: flow[target].type, id: orphan.id }, null);
     const merged = await mergeLinked(flow, adopted, ref, source, ctx, orphan);
     return { ...merged, kind: "linked", reason: "adopted the record an interrupted create had made" };

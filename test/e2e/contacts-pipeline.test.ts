@@ -140,6 +140,28 @@ describe("deletes and lost webhooks, Contacts flow", () => {
     expect(await crm.get(`/contacts/${lars.id}`)).toMatchObject({ familyName: "Dahl-Kept" });
     expect(await exactContactByEmail("lars.dahl@example.com")).toBeUndefined();
   });
+
+  it("links a contact made again in Exact with the deleted one's email to the kept CRMOffice contact: no duplicate, nothing unsyncable", async () => {
+    const kept = (await crmContactByEmail("lars.dahl@example.com")) as { id: string };
+    const again = await exact.post("crm/Contacts", {
+      Account: EXACT_SANDBOX.defaultAccountId,
+      FirstName: "Lars",
+      LastName: "Dahl",
+      Email: "lars.dahl@example.com",
+      Phone: "+47 22 98 76 54",
+    });
+    await eventually(
+      async () => (await crm.get(`/contacts/${kept.id}`))?.directPhone === "+47 22 98 76 54",
+      10_000,
+      "the new Exact contact's phone on the kept CRMOffice contact",
+    );
+    await settled();
+    expect(await crm.list("/contacts?email=lars.dahl%40example.com")).toHaveLength(1);
+    expect(await exact.list("crm/Contacts?$filter=Email eq 'lars.dahl@example.com'&$select=ID")).toHaveLength(1);
+    const decisions = await history({ side: "exactonline", type: "contact", id: String(again.ID) });
+    expect(decisions.map((entry) => entry.kind)).toContain("linked");
+    expect(decisions.map((entry) => entry.kind)).not.toContain("unsyncable");
+  });
 });
 
 itCausedNoExactErrorBlock(() => stack);

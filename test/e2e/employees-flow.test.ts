@@ -37,8 +37,9 @@ const base = {
   BusinessEmail: "astrid.lie@example.com",
   BusinessPhone: "+47 22 55 55 55",
   BusinessMobile: "+47 955 55 555",
-  // The employee's private number: never the CRM's to hold.
-  Phone: "+47 900 11 222",
+  // The employee's private numbers: Exact shows them to payroll, a CRM never gets them.
+  Phone: "+47 911 11 111",
+  Mobile: "+47 922 22 222",
 };
 
 describe("Exact Employees → CRMOffice Contacts", () => {
@@ -51,6 +52,13 @@ describe("Exact Employees → CRMOffice Contacts", () => {
       directPhone: "+47 22 55 55 55",
       mobilePhone: "+47 955 55 555",
     });
+  });
+
+  it("carries the work phone and mobile (BusinessPhone, BusinessMobile), never the private Phone or Mobile", async () => {
+    // A change of the private number alone: several polls (every 500 ms) see it while the systems stay quiet.
+    await editEmployeeInExact({ ...base, Phone: "+47 933 33 333" });
+    await t.settled();
+    expect(await contactOfEmployee()).toMatchObject({ directPhone: "+47 22 55 55 55", mobilePhone: "+47 955 55 555" });
   });
 
   it("carries an edit made in Exact", async () => {

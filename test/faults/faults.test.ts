@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import { FailureLog } from "#lib/links/failures";
@@ -10,7 +9,8 @@ import { compareContents, ExpectedContents, queueDepth, type Comparison } from "
 import { eventually, type CrmUser, type ExactUser } from "../support/sandbox-users";
 import { setEnv } from "../support/env";
 import { startTestStack, writeCalls } from "../support/stack";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+import { startTcpProxy, type TcpProxy } from "#lib/local/tcp-proxy";
+import { startWorkerProcess, type WorkerProcess } from "#lib/local/worker-processes";
 
 /*
  * Nothing lost, nothing duplicated, under faults. One stack for the file (its DynamoDB behind a
@@ -32,7 +32,7 @@ let stack: LocalStack;
 let exact: ExactUser;
 let crm: CrmUser;
 let dynamo: TcpProxy;
-const children: ChildProcess[] = [];
+const children: WorkerProcess[] = [];
 const expected = new ExpectedContents();
 const base = {
   contacts: [] as { email: string; exactId: string; crmId: string }[],
@@ -115,7 +115,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv();
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children) await child.kill("SIGKILL");
   await stack?.stop();
   await dynamo?.close();
   if (measured.length > 0) {
@@ -364,32 +364,18 @@ describe("nothing lost, nothing duplicated, under faults", () => {
   });
 
   it("a worker process killed (SIGKILL) while it holds a batch: its messages come back after the visibility timeout", async () => {
-    const output: string[] = [];
-    const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts"], {
-      env: { ...process.env, WORKER_QUEUE_URL: stack.queueUrl, WORKER_CONCURRENCY: "4" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = startWorkerProcess({ queueUrl: stack.queueUrl, concurrency: 4 });
     children.push(child);
-    child.stdout?.on("data", (chunk: Buffer) =>
-      output.push(
-        ...chunk
-          .toString("utf8")
-          .split("\n")
-          .filter((line) => /^(ready|batch \d+)$/.test(line)),
-      ),
-    );
-    child.stderr?.on("data", () => undefined);
-    await eventually(async () => output.includes("ready"), 30_000, "the second worker to start");
+    await child.ready;
     let heldWhenKilled = 0;
     const comparison = await underFault("worker process killed mid-batch", async () => {
       // Slow answers keep the second worker busy with what it took, so it dies holding it.
       await fault("exactonline", { delayMs: 800, times: 6 });
       await fault("crmoffice", { delayMs: 800, times: 6 });
-      await eventually(async () => output.some((line) => line.startsWith("batch ")), 20_000, "the second worker to take a batch");
+      await eventually(async () => child.taken() > 0, 20_000, "the second worker to take a batch");
       await new Promise((resolve) => setTimeout(resolve, 300));
-      heldWhenKilled = output.filter((line) => line.startsWith("batch ")).reduce((sum, line) => sum + Number(line.slice(6)), 0);
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
+      heldWhenKilled = child.taken();
+      await child.kill("SIGKILL");
     });
     expect(heldWhenKilled).toBeGreaterThan(0);
     expect(comparison.problems).toEqual([]);

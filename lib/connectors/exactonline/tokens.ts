@@ -35,7 +35,7 @@ export interface ExactOAuthConfig {
   redirectUri: string;
   tableName: string;
   fetch?: typeof fetch;
-  /** Per token request; default 15 s. */
+  /** Per token request, if longer than TOKEN_REQUEST_TIMEOUT_MS (the least a token request waits). */
   timeoutMs?: number;
   now?: () => number;
   /** Exact refuses refreshes before this age of the access token; default 570 s. */
@@ -77,7 +77,13 @@ export interface ExactTokenStore {
   renewAfterRejection(rejected: string): Promise<string>;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * A token request waits at least this long for its answer, whatever the API calls' timeout:
+ * Exact rotates the refresh token when it answers, so giving up on an answer that still comes
+ * throws away the only pair that works (a person would have to connect again). Shorter than
+ * the refresh lease (30 s), so no other worker refreshes meanwhile.
+ */
+export const TOKEN_REQUEST_TIMEOUT_MS = 25_000;
 const DEFAULT_REFRESH_NOT_BEFORE_MS = 570_000;
 /** Refresh this long before expiry (when Exact allows it by then), so no call carries a dying token. */
 const REFRESH_MARGIN_MS = 30_000;
@@ -125,7 +131,7 @@ export async function readExactConnection(
 export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore {
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
   const doFetch = config.fetch ?? fetch;
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = Math.max(config.timeoutMs ?? 0, TOKEN_REQUEST_TIMEOUT_MS);
   const now = config.now ?? Date.now;
   const refreshNotBeforeMs = config.refreshNotBeforeMs ?? DEFAULT_REFRESH_NOT_BEFORE_MS;
   const leaseMs = config.leaseMs ?? DEFAULT_LEASE_MS;

@@ -122,6 +122,25 @@ describe("Exact token store", () => {
     expect(refreshes).toEqual([before.refreshToken, after.refreshToken]);
   });
 
+  it("waits for a slow refresh's answer even when API calls give up sooner: the rotated pair it brings is the only one that works", async () => {
+    // API calls give up after 200 ms; Exact takes 700 ms to answer this refresh, and rotates the pair all the same.
+    const tokens = createExactTokenStore(exact.config({ fetch: countingFetch, timeoutMs: 200 }));
+    const before = await storedItem();
+    const armed = await fetch(`${exact.sandbox.url}/_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ delayMs: 700, times: 1, method: "POST", path: "/api/oauth2/token" }),
+    });
+    expect(armed.status).toBe(201);
+    exact.clock.now += 571_000;
+    const renewed = await tokens.accessToken();
+    expect(renewed).not.toBe(before.accessToken);
+    expect((await storedItem()).accessToken).toBe(renewed);
+    // And the next refresh, with the stored refresh token, still works.
+    exact.clock.now += 571_000;
+    expect(await tokens.accessToken()).not.toBe(renewed);
+  });
+
   it("lets exactly one of several concurrent workers refresh; all use the pair it stored", async () => {
     const workers = [store(), store(), store()];
     exact.clock.now += 571_000;

@@ -1,11 +1,12 @@
 /**
- * A second worker in a process of its own, for tests that kill a worker mid-batch: the deployed
- * worker handler behind the local SQS event source, against the same emulators, table and
- * sandboxes as the test's stack (all from the environment the stack put in process.env).
+ * A worker in a process of its own, for runs that kill a worker mid-batch (the fault tests, the
+ * soak): the deployed worker handler behind the local SQS event source, against the same
+ * emulators, table and sandboxes as the stack that started it (all from the environment the
+ * stack put in process.env). Started by `startWorkerProcess` (worker-processes.ts).
  *
- * Run: `node --import tsx test/support/worker-process.ts` with WORKER_QUEUE_URL set (and
+ * Run: `node --import tsx lib/local/worker-process.ts` with WORKER_QUEUE_URL set (and
  * optionally WORKER_CONCURRENCY). Prints `ready` once polling, and `batch <n>` to stdout each
- * time it takes `n` messages, before handling them, so the test knows when it holds messages.
+ * time it takes `n` messages, before handling them, so the caller knows when it holds messages.
  */
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent } from "aws-lambda";
