@@ -4,8 +4,9 @@
  * the product's timeout while the write still lands), their delivery options (duplicate and
  * late deliveries), the stack's TCP proxies (DynamoDB refusing connections; the webhook API
  * unreachable, so deliveries come late, retried, out of order), Exact's webhook subscriptions
- * (removed for a while: its notifications are lost, the poller must find the changes) and the
- * worker processes (SIGKILLed mid-batch, a new one started).
+ * (removed for a while: its notifications are lost, the poller must find the changes), Exact's
+ * division moved to another database (its Timestamps renumbered) and the worker processes
+ * (SIGKILLed mid-batch, a new one started).
  *
  * Each fault is a `FaultClass`: adding one is one more entry in `faultClasses`. The schedule
  * gives every class windows over the run (by the share of changes made), placed by the seed, so
@@ -226,6 +227,27 @@ function lostExactWebhooks(): FaultClass {
   };
 }
 
+/**
+ * The Exact division moved to another database (`POST /_sandbox/move-division`): every
+ * Timestamp is renumbered from 1, so the poller's cursors point past every row until it sees
+ * the move date on `system/Divisions` and restarts its feeds. Changes made meanwhile whose
+ * webhooks are lost (that window may overlap) are found only then. Once per window.
+ */
+function divisionMoves(): FaultClass {
+  let count = 0;
+  return {
+    name: "division move",
+    async tick({ soak }, first) {
+      if (!first) return;
+      const response = await fetch(`${soak.stack.urls.exactonline}/_sandbox/move-division`, { method: "POST" });
+      await response.arrayBuffer();
+      if (response.status !== 204) throw new Error(`moving the division: HTTP ${response.status}`);
+      count += 1;
+    },
+    count: () => count,
+  };
+}
+
 /** Every fault class the soak knows, in the report's order. */
 export function faultClasses(): FaultClass[] {
   return [
@@ -238,6 +260,7 @@ export function faultClasses(): FaultClass[] {
     webhookOutages(),
     duplicateDeliveries(),
     lostExactWebhooks(),
+    divisionMoves(),
   ];
 }
 

@@ -6,7 +6,7 @@
  * shows then). Each write reports the system's own modification time, and whether one of the
  * product's writes to the same record overlapped it (tracker.ts).
  */
-import { fromODataDate } from "#lib/connectors/exactonline/odata";
+import { fromExactDate } from "#lib/connectors/exactonline/dates";
 import { crmDriver, exactDriver, type CrmDriver, type ExactDriver } from "#lib/bench/driver";
 import { DRIVER_HEADER } from "#lib/bench/calls";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
@@ -153,7 +153,7 @@ export class SoakSystems {
     });
     return {
       id,
-      modifiedAt: Date.parse(fromODataDate(String(answer.d.Modified))),
+      modifiedAt: Date.parse(fromExactDate(String(answer.d.Modified))),
       raced: this.tracker.wroteSince(this.recordPath("exactonline", "employee", id), started),
     };
   }
@@ -209,7 +209,7 @@ export class SoakSystems {
       return {
         id: String(row.ID).toLowerCase(),
         values: valuesOf(flow, side, row),
-        modifiedAt: Date.parse(fromODataDate(String(row.Modified))),
+        modifiedAt: Date.parse(fromExactDate(String(row.Modified))),
         ...(kind === "contact" ? { account: row.Account === null || row.Account === undefined ? null : String(row.Account) } : {}),
         raw: row,
       };

@@ -5,7 +5,7 @@
  * records with the ones the workload made so.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { keys, kinds } from "#lib/links/keys";
+import { keys, kinds } from "#lib/store/keys";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
 import { INDEX_BY_KIND } from "#lib/store/table";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";

@@ -15,7 +15,7 @@ import {
   sameValues,
   toSystemFields,
 } from "#lib/flows/values";
-import type { Link, LinkStore, RecordRef } from "#lib/links/store";
+import { LinkConflictError, type Link, type LinkStore, type RecordRef } from "#lib/links/store";
 import type { Decision, LoggedDecision, SyncLog } from "#lib/links/sync-log";
 import { verdictOf } from "#lib/sync/error-policy";
 import { RetryLaterError, UnsyncableError } from "#lib/sync/errors";
@@ -199,12 +199,19 @@ export interface Candidates {
   kept: Map<string, Link>;
 }
 
-/** Records on the other side that match by the flow's merge criterion. */
+/**
+ * Records on the other side that match by the flow's merge criterion.
+ *
+ * `endStaleLink` is the worker's: a match whose link lost its record on this side (a deletion
+ * not processed yet) is ended by it, then the record is decided again. Read-only callers (the
+ * console) leave it out and see such a match as owned.
+ */
 export async function findCandidates(
   flow: FlowDefinition,
   ref: RecordRef,
   source: SystemRecord,
   ctx: Pick<SyncContext, "connectors" | "store">,
+  endStaleLink?: (link: Link) => Promise<unknown>,
 ): Promise<Candidates> {
   const other = otherSide(ref.side);
   const rule = matchRule(flow);
@@ -223,10 +230,10 @@ export async function findCandidates(
       const link = await ctx.store.getLink(flow.name, only.linkId);
       // Linked to this very record meanwhile (its own first sight, by the partner's worker): decide again, linked.
       if (link?.ids[ref.side] === ref.id) throw new LinkConflictError(`${flow.name}: the matching record was linked to this one meanwhile`);
-      if (link?.state === "linked" && (await partnerGone(link, ref.side, ctx))) {
+      if (endStaleLink && link?.state === "linked" && (await partnerGone(link, ref.side, ctx))) {
         // Its partner on this side is gone and the deletion is not processed yet (its
         // notification is late or lost): end the link as the deletion will, then decide again.
-        await endLink(flow, link, ref.side, ctx);
+        await endStaleLink(link);
         throw new LinkConflictError(`${flow.name}: the matching record's link had lost its ${ref.side} record`);
       }
       if (link?.state !== "closed") return references;
@@ -242,7 +249,7 @@ export async function findCandidates(
 }
 
 /** True when the link's record on `side` no longer exists in its system. */
-async function partnerGone(link: Link, side: Side, ctx: SyncContext): Promise<boolean> {
+async function partnerGone(link: Link, side: Side, ctx: Pick<SyncContext, "connectors">): Promise<boolean> {
   const id = link.ids[side];
   return id !== undefined && (await ctx.connectors[side].get(link.types[side], id)) === null;
 }
@@ -271,7 +278,7 @@ function unmatchable(flow: FlowDefinition, other: Side, candidates: Candidates):
 
 async function firstSight(flow: FlowDefinition, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Outcome> {
   const other = otherSide(ref.side);
-  const candidates = await findCandidates(flow, ref, source, ctx);
+  const candidates = await findCandidates(flow, ref, source, ctx, (link) => endLink(flow, link, ref.side, ctx));
   const [match] = candidates.free;
   if (match && candidates.free.length === 1) {
     await requireUniqueOnOwnSide(flow, ref, source, ctx);
@@ -388,7 +395,7 @@ async function adoptPendingCreate(
 async function resumeCreate(flow: FlowDefinition, link: Link, ref: RecordRef, source: SystemRecord, ctx: SyncContext): Promise<Outcome> {
   if ((link.claimedUntil ?? 0) > ctx.now()) throw new RetryLaterError(`${flow.name}: another worker is creating the partner`);
   const target = otherSide(ref.side);
-  const candidates = await findCandidates(flow, ref, source, ctx);
+  const candidates = await findCandidates(flow, ref, source, ctx, (link) => endLink(flow, link, ref.side, ctx));
   // The record the interrupted create made has the claim's fingerprint (unless edited since):
   // it is the one, however many others share its key by now.
   const made = candidates.free.filter(

@@ -3,7 +3,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import type { ChangeEvent } from "#lib/events/change-event";
-import { keys } from "#lib/links/keys";
+import { keys } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
 import type { LocalStack } from "#lib/local/stack";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
@@ -58,12 +58,13 @@ const event = (system: ChangeEvent["system"], recordId: string): ChangeEvent => 
 function withCalls(
   ctx: SyncContext,
   side: "exactonline" | "crmoffice",
-  calls: Partial<Pick<Connector, "get" | "findBy" | "create" | "update">>,
+  calls: Partial<Pick<Connector, "get" | "getMany" | "findBy" | "create" | "update">>,
 ): SyncContext {
   const real = ctx.connectors[side];
   const connector: Connector = {
     system: real.system,
     get: real.get.bind(real),
+    getMany: real.getMany.bind(real),
     findBy: real.findBy.bind(real),
     create: real.create.bind(real),
     update: real.update.bind(real),
