@@ -3,7 +3,7 @@ import type { ExactConnector, ExactSyncPage, ExactDeletedPage } from "#lib/conne
 import { EXACT_SYNCED_TYPES, type ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { flowsForRecord } from "#lib/flows/index";
-import type { Cursor, CursorStore } from "#lib/links/cursors";
+import { movedSince, type Cursor, type CursorStore } from "#lib/links/cursors";
 import type { LinkStore } from "#lib/links/store";
 import { alreadyAgreed } from "#lib/sync/processor";
 
@@ -145,6 +145,8 @@ export async function pollExact(deps: ExactPollerDeps, maxPagesPerFeed = 5): Pro
     summary.read.push(feed.feed);
     let position = cursor?.position ?? null;
     const initialising = position === null;
+    // Before the first page is asked for: a division move during this read postdates it.
+    const readStartedAt = new Date().toISOString();
     let pagesRead = 0;
     let enqueued = 0;
     for await (const page of feed.pages(position ?? FEED_START)) {
@@ -153,7 +155,7 @@ export async function pollExact(deps: ExactPollerDeps, maxPagesPerFeed = 5): Pro
         enqueued += page.events.length;
       }
       if (page.lastTimestamp !== position) {
-        await deps.cursors.advance(name, position, page.lastTimestamp);
+        await deps.cursors.advance(name, position, page.lastTimestamp, readStartedAt);
         position = page.lastTimestamp;
       }
       if (!initialising && ++pagesRead >= maxPagesPerFeed) break;
@@ -202,8 +204,8 @@ async function checkDivisionMove(deps: ExactPollerDeps, now: number, summary: Po
   for (const feed of POLLED_FEEDS) {
     const feedName = pollCursorName(deps.division, feed);
     const cursor = await deps.cursors.read(feedName);
-    if (cursor && moved > Date.parse(cursor.updatedAt)) {
-      await deps.cursors.restart(feedName, FEED_START);
+    if (cursor && movedSince(cursor, moved)) {
+      await deps.cursors.restart(feedName, FEED_START, new Date(moved).toISOString());
       // Due at once: after a move, the feeds have been silent since it.
       await deps.cursors.recordRead(feedName, { readAt: cursor.readAt ?? cursor.updatedAt, nextReadAt: now, emptyReads: 0 });
       summary.restarted.push(feed);

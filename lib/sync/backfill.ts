@@ -6,7 +6,7 @@ import type { ExactSyncedType } from "#lib/connectors/exactonline/record-types";
 import type { ChangeEvent } from "#lib/events/change-event";
 import { otherSide, SIDES, type FlowDefinition, type Side } from "#lib/flows/definition";
 import { FLOWS } from "#lib/flows/index";
-import type { CursorStore } from "#lib/links/cursors";
+import { movedSince, type CursorStore } from "#lib/links/cursors";
 import type { DecisionKind } from "#lib/links/sync-log";
 import { RateLimitedError } from "#lib/connectors/errors";
 import { verdictOf } from "#lib/sync/error-policy";
@@ -96,6 +96,8 @@ export async function runBackfill(
 ): Promise<BackfillProgress[]> {
   const flows = chosenFlows(options.flows);
   const sources = backfillSources(flows);
+  // Before the division is asked whether it moved: a move during this run postdates it.
+  const readStartedAt = new Date().toISOString();
   const divisionMovedAt = sources.some((source) => source.side === "exactonline")
     ? ((await deps.exactonline.division())?.movedAt ?? null)
     : null;
@@ -107,10 +109,7 @@ export async function runBackfill(
     let stored = checkpoint?.position ?? null;
     // A division move renumbered Exact's Timestamps: a checkpoint taken before it points nowhere.
     const moved =
-      side === "exactonline" &&
-      checkpoint !== null &&
-      divisionMovedAt !== null &&
-      Date.parse(divisionMovedAt) > Date.parse(checkpoint.updatedAt);
+      side === "exactonline" && checkpoint !== null && divisionMovedAt !== null && movedSince(checkpoint, Date.parse(divisionMovedAt));
     const start = options.restart || moved ? null : stored;
     const pages =
       side === "exactonline"
@@ -129,8 +128,8 @@ export async function runBackfill(
         }
       });
       if (page.position !== stored) {
-        if (moved && stored !== null) await deps.cursors.restart(name, page.position);
-        else await deps.cursors.advance(name, stored, page.position);
+        if (moved && stored !== null && divisionMovedAt !== null) await deps.cursors.restart(name, page.position, divisionMovedAt);
+        else await deps.cursors.advance(name, stored, page.position, readStartedAt);
         stored = page.position;
       }
       progress.pages += 1;
