@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { paginateQuery, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RecordRef } from "#lib/links/store";
 import { keys, kinds } from "#lib/store/keys";
 import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
@@ -57,20 +57,17 @@ export class FailureLog {
   /** Every failure kept since `from` (ISO time), oldest first. */
   async since(from: string): Promise<Failure[]> {
     const failures: Failure[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :kind AND gsi1sk >= :from",
-          ExpressionAttributeValues: { ":kind": kinds.failures, ":from": from },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_KIND.name,
+        KeyConditionExpression: "gsi1pk = :kind AND gsi1sk >= :from",
+        ExpressionAttributeValues: { ":kind": kinds.failures, ":from": from },
+      },
+    )) {
       failures.push(...(page.Items ?? []).map(toFailure));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return failures;
   }
 

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import {
   DeleteCommand,
   GetCommand,
+  paginateQuery,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -429,17 +430,15 @@ export class LinkStore {
   /** The records of one flow recorded as unsyncable, with the reason and when. */
   async unsyncableRecords(flow: string): Promise<UnsyncableEntry[]> {
     const entries: UnsyncableEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :kind",
-          ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_KIND.name,
+        KeyConditionExpression: "gsi1pk = :kind",
+        ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         entries.push({
           flow,
@@ -448,8 +447,7 @@ export class LinkStore {
           at: String(item.at),
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return entries;
   }
 
@@ -460,44 +458,38 @@ export class LinkStore {
   /** Every open link of a flow (`linked` or `creating`; closed ones are listed apart), from the index. */
   async listLinks(flow: string): Promise<Link[]> {
     const links: Link[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :kind",
-          ExpressionAttributeValues: { ":kind": kinds.links(flow) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_KIND.name,
+        KeyConditionExpression: "gsi1pk = :kind",
+        ExpressionAttributeValues: { ":kind": kinds.links(flow) },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, gsi1pk: _kind, gsi1sk: _order, ...link } = item;
         links.push(link as Link);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return links;
   }
 
   /** Counts the items of one kind (links of a flow, unsyncable records of a flow). */
   async countKind(kind: string): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :kind",
-          ExpressionAttributeValues: { ":kind": kind },
-          Select: "COUNT",
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_KIND.name,
+        KeyConditionExpression: "gsi1pk = :kind",
+        ExpressionAttributeValues: { ":kind": kind },
+        Select: "COUNT",
+      },
+    )) {
       count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return count;
   }
 }

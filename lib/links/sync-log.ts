@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { paginateQuery, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RecordRef } from "#lib/links/store";
 import { keys, kinds } from "#lib/store/keys";
 import { INDEX_BY_KIND, TTL_ATTRIBUTE } from "#lib/store/table";
@@ -62,19 +62,16 @@ export class SyncLog {
   /** Every decision kept about one record, oldest first. */
   async history(record: RecordRef): Promise<LoggedDecision[]> {
     const items: LoggedDecision[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": keys.logPartition(record.side, record.type, record.id) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": keys.logPartition(record.side, record.type, record.id) },
+      },
+    )) {
       items.push(...(page.Items ?? []).map(toDecision));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return items;
   }
 
@@ -92,20 +89,17 @@ export class SyncLog {
 
   private async queryHour(hour: string, from: string): Promise<LoggedDecision[]> {
     const items: LoggedDecision[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :hour AND gsi1sk >= :from",
-          ExpressionAttributeValues: { ":hour": kinds.decisionsInHour(hour), ":from": from },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: INDEX_BY_KIND.name,
+        KeyConditionExpression: "gsi1pk = :hour AND gsi1sk >= :from",
+        ExpressionAttributeValues: { ":hour": kinds.decisionsInHour(hour), ":from": from },
+      },
+    )) {
       items.push(...(page.Items ?? []).map(toDecision));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return items;
   }
 }

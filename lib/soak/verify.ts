@@ -4,7 +4,7 @@
  * comparison of both systems' FULL contents with every entity, plus the product's unsyncable
  * records with the ones the workload made so.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { keys, kinds } from "#lib/store/keys";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
 import { INDEX_BY_KIND } from "#lib/store/table";
@@ -163,17 +163,15 @@ export class Verifier {
   private async unsyncableRecords(): Promise<Map<string, { flow: FlowName; side: Side; kind: Kind; id: string; reason: string }>> {
     const found = new Map<string, { flow: FlowName; side: Side; kind: Kind; id: string; reason: string }>();
     for (const flow of FLOWS) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEX_BY_KIND.name,
-            KeyConditionExpression: "gsi1pk = :kind",
-            ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      for await (const page of paginateQuery(
+        { client: this.db },
+        {
+          TableName: this.tableName,
+          IndexName: INDEX_BY_KIND.name,
+          KeyConditionExpression: "gsi1pk = :kind",
+          ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
+        },
+      )) {
         for (const item of page.Items ?? []) {
           const entry = {
             flow,
@@ -184,8 +182,7 @@ export class Verifier {
           };
           found.set(`${flow}|${recordKey(entry.side, entry.kind, entry.id)}`, entry);
         }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
     }
     return found;
   }
