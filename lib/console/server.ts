@@ -32,7 +32,7 @@ import { findRecords, SEARCH_FIELDS, type SearchField } from "#lib/ops/find";
 import { LinkRefusedError, linkToCandidate, retryRecord } from "#lib/ops/resolve";
 import { listUnsyncable } from "#lib/ops/unsyncable";
 import { syncContext } from "#lib/sync/context";
-import { replayDeadLetters, type ReplaySummary } from "#lib/sync/replay";
+import { emptyReplaySummary, replayDeadLetters, type ReplaySummary } from "#lib/sync/replay";
 import { PayloadTooLargeError, readBody } from "#lib/sandbox/common/http";
 import { listen, type ListeningServer } from "#lib/util/listen";
 
@@ -212,7 +212,9 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       case "/dead-letters": {
         const depth = await queueDepth(environment.deadLetterQueueUrl);
         const { summary, lastErrors } =
-          depth > 0 ? await deadLetterListing({ dryRun: true }) : { summary: emptySummary(), lastErrors: new Map<string, Failure>() };
+          depth > 0
+            ? await deadLetterListing({ dryRun: true })
+            : { summary: emptyReplaySummary({ dryRun: true }), lastErrors: new Map<string, Failure>() };
         return sendPage(res, session, "dead-letters", "Dead letters", deadLettersBody(session, summary, lastErrors));
       }
       case "/history": {
@@ -351,20 +353,6 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       for (const stream of streams) stream.end();
       await listening.close();
     },
-  };
-}
-
-function emptySummary(): ReplaySummary {
-  return {
-    dryRun: true,
-    flow: null,
-    examined: 0,
-    moved: 0,
-    skipped: 0,
-    malformed: 0,
-    interrupted: false,
-    events: [],
-    malformedMessages: [],
   };
 }
 

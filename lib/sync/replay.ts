@@ -102,13 +102,9 @@ export function parseDeadLetter(body: string | undefined): { event: ChangeEvent 
   return { reason: `not a change event (invalid: ${fields})` };
 }
 
-export async function replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary> {
-  if (options.flow !== undefined && !flowNamed(options.flow)) throw new UnknownFlowError(options.flow);
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0))
-    throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
-  const now = options.now ?? Date.now;
-  const sqs = sqsClient();
-  const summary: ReplaySummary = {
+/** A replay's summary before it has looked at any message (also what an empty queue shows). */
+export function emptyReplaySummary(options: Pick<ReplayOptions, "dryRun" | "flow">): ReplaySummary {
+  return {
     dryRun: options.dryRun ?? false,
     flow: options.flow ?? null,
     examined: 0,
@@ -119,6 +115,15 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     events: [],
     malformedMessages: [],
   };
+}
+
+export async function replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary> {
+  if (options.flow !== undefined && !flowNamed(options.flow)) throw new UnknownFlowError(options.flow);
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0))
+    throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
+  const now = options.now ?? Date.now;
+  const sqs = sqsClient();
+  const summary = emptyReplaySummary(options);
   const seen = new Set<string>();
   /** Dead letters to make visible again when the run ends: message id → latest receipt handle. */
   const held = new Map<string, string>();

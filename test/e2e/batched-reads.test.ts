@@ -13,6 +13,7 @@ import { createLambdaContext } from "#lib/local/lambda-context";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { eventually } from "../support/sandbox-users";
 import { startTestStack, type TestStack, itCausedNoExactErrorBlock } from "../support/stack";
+import { changeEvent } from "../support/events";
 
 let t: TestStack;
 
@@ -47,20 +48,6 @@ async function linkedContacts(tag: string, count: number): Promise<{ id: string;
   );
   await t.settled();
   return made;
-}
-
-function changeEvent(system: ChangeEvent["system"], recordType: string, recordId: string): ChangeEvent {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    correlationId: eventId,
-    system,
-    recordType,
-    recordId,
-    action: "upsert",
-    source: "webhook",
-    observedAt: new Date().toISOString(),
-  } as ChangeEvent;
 }
 
 function sqsEvent(events: readonly ChangeEvent[]): SQSEvent {

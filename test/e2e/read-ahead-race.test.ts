@@ -5,29 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChangeEvent } from "#lib/events/change-event";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { readAhead, withPrefetched } from "#lib/sync/batch";
 import { syncContext } from "#lib/sync/context";
 import { processChange } from "#lib/sync/processor";
 import { eventually } from "../support/sandbox-users";
 import { itCausedNoExactErrorBlock, startTestStack, type TestStack } from "../support/stack";
+import { changeEvent } from "../support/events";
 
 const account = { Account: EXACT_SANDBOX.defaultAccountId };
-
-function changeEvent(system: ChangeEvent["system"], recordType: string, recordId: string): ChangeEvent {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    correlationId: eventId,
-    system,
-    recordType,
-    recordId,
-    action: "upsert",
-    source: "webhook",
-    observedAt: new Date().toISOString(),
-  } as ChangeEvent;
-}
 
 describe("a batch's read-ahead and a person's edit", () => {
   let u: TestStack;

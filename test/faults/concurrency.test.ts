@@ -7,7 +7,6 @@ import { parseSettings } from "#lib/config/settings";
 import { createCrmOfficeConnector } from "#lib/connectors/crmoffice/client";
 import { createExactConnector } from "#lib/connectors/exactonline/client";
 import type { Connector } from "#lib/connectors/types";
-import type { ChangeEvent } from "#lib/events/change-event";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "#lib/store/keys";
 import { LinkStore } from "#lib/links/store";
@@ -19,6 +18,7 @@ import { processChange, type SyncContext } from "#lib/sync/processor";
 import { eventually, type CrmUser, type ExactUser } from "../support/sandbox-users";
 import { setEnv } from "../support/env";
 import { startTestStack, writeCalls, type TestStack } from "../support/stack";
+import { changeEvent } from "../support/events";
 
 /*
  * Concurrency, through the local stack: both sides of one link edited at the same moment,
@@ -203,19 +203,8 @@ describe("concurrent edits and deliveries", () => {
       };
     }
 
-    const event = (system: "exactonline", recordType: "employee" | "contact", recordId: string): ChangeEvent => {
-      const eventId = randomUUID();
-      return {
-        eventId,
-        correlationId: eventId,
-        system,
-        recordType,
-        recordId,
-        action: "upsert",
-        source: "replay",
-        observedAt: new Date().toISOString(),
-      };
-    };
+    const event = (system: "exactonline", recordType: "employee" | "contact", recordId: string) =>
+      changeEvent(system, recordType, recordId, { source: "replay" });
 
     it("an Exact employee: after the lease the contact it made in CRMOffice is adopted, not created again, and no other flow takes it", async () => {
       // Employees have no webhook (and the poller is off here), so nothing else touches this one.

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
 import type { ChangeEvent } from "#lib/events/change-event";
@@ -10,6 +9,7 @@ import { processChange } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
 import { eventually, type CrmUser, type ExactUser } from "../support/sandbox-users";
 import { startTestStack, type TestStack } from "../support/stack";
+import { changeEvent } from "../support/events";
 
 /*
  * Deletions the product hears of twice, or late: the default policy (unlink and keep) must hold
@@ -34,10 +34,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const event = (system: ChangeEvent["system"], recordType: "contact", recordId: string, action: ChangeEvent["action"]): ChangeEvent => {
-  const eventId = randomUUID();
-  return { eventId, correlationId: eventId, system, recordType, recordId, action, source: "webhook", observedAt: new Date().toISOString() };
-};
+const event = (system: ChangeEvent["system"], recordType: "contact", recordId: string, action: ChangeEvent["action"]) =>
+  changeEvent(system, recordType, recordId, { action });
 
 const crmContacts = (email: string) => crm.list(`/contacts?email=${encodeURIComponent(email)}`);
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "#lib/aws/dynamodb";
@@ -14,6 +13,7 @@ import { processChange, type SyncContext } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
 import { startTestStack } from "../support/stack";
+import { changeEvent } from "../support/events";
 
 /*
  * Races between workers, and between a worker and the people using the systems: the same person
@@ -40,19 +40,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const event = (system: ChangeEvent["system"], recordId: string): ChangeEvent => {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    correlationId: eventId,
-    system,
-    recordType: "contact",
-    recordId,
-    action: "upsert",
-    source: "webhook",
-    observedAt: new Date().toISOString(),
-  };
-};
+const event = (system: ChangeEvent["system"], recordId: string) => changeEvent(system, "contact", recordId);
 
 /** `ctx` with some calls of one connector replaced. */
 function withCalls(

@@ -24,6 +24,7 @@ import { WEBHOOK_EVENTS } from "#lib/connectors/crmoffice/record-types";
 import { setEnv } from "../support/env";
 import { createTestQueues, createTestTable, useTestAws } from "../support/aws";
 import { authorise, testCipher } from "../connectors/support/exact-sandbox";
+import { changeEvent as anyChangeEvent } from "../support/events";
 
 /*
  * Hostile input. The two webhook handlers, as deployed (API Gateway v2 events, in-process),
@@ -427,19 +428,8 @@ describe("records that break their system's schema", () => {
     } as unknown as SQSRecord;
     return { done: handler(record), requeued };
   };
-  const changeEvent = (system: "exactonline" | "crmoffice", recordType: "contact", recordId: string): ChangeEvent => {
-    const eventId = randomUUID();
-    return ChangeEventSchema.parse({
-      eventId,
-      correlationId: eventId,
-      system,
-      recordType,
-      recordId,
-      action: "upsert",
-      source: "webhook",
-      observedAt: new Date().toISOString(),
-    });
-  };
+  const changeEvent = (system: "exactonline" | "crmoffice", recordType: "contact", recordId: string): ChangeEvent =>
+    ChangeEventSchema.parse(anyChangeEvent(system, recordType, recordId));
 
   const validCrmContact = (id: string) => ({
     id,
