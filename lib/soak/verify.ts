@@ -4,10 +4,10 @@
  * comparison of both systems' FULL contents with every entity, plus the product's unsyncable
  * records with the ones the workload made so.
  */
-import { GetCommand, paginateQuery, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { keys, kinds } from "#lib/store/keys";
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { keys } from "#lib/store/keys";
+import { LinkStore } from "#lib/links/store";
 import { SyncLog, type LoggedDecision } from "#lib/links/sync-log";
-import { INDEX_BY_KIND } from "#lib/store/table";
 import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { type Entity, type ExpectedRecord, type FlowName, type HistoryEntry, type Kind, type Side, type Values, type World } from "./model";
 import type { ReadRecord, SoakSystems } from "./systems";
@@ -162,26 +162,11 @@ export class Verifier {
   /** Every unsyncable record the product keeps, per flow: `recordKey` → reason. */
   private async unsyncableRecords(): Promise<Map<string, { flow: FlowName; side: Side; kind: Kind; id: string; reason: string }>> {
     const found = new Map<string, { flow: FlowName; side: Side; kind: Kind; id: string; reason: string }>();
+    const store = new LinkStore(this.db, this.tableName);
     for (const flow of FLOWS) {
-      for await (const page of paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.tableName,
-          IndexName: INDEX_BY_KIND.name,
-          KeyConditionExpression: "gsi1pk = :kind",
-          ExpressionAttributeValues: { ":kind": kinds.unsyncable(flow) },
-        },
-      )) {
-        for (const item of page.Items ?? []) {
-          const entry = {
-            flow,
-            side: item.side as Side,
-            kind: item.recordType as Kind,
-            id: String(item.recordId),
-            reason: String(item.reason),
-          };
-          found.set(`${flow}|${recordKey(entry.side, entry.kind, entry.id)}`, entry);
-        }
+      for (const { record, reason } of await store.unsyncableRecords(flow)) {
+        const entry = { flow, side: record.side, kind: record.type as Kind, id: record.id, reason };
+        found.set(`${flow}|${recordKey(entry.side, entry.kind, entry.id)}`, entry);
       }
     }
     return found;
