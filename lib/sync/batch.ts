@@ -13,7 +13,10 @@
  * A snapshot read before the change is decided can be older than the record when it is written:
  * the merge writes only the fields it decided, Exact's PUT changes only those, and the values
  * agreed afterwards keep the snapshot's for every other field, so an Exact edit made meanwhile
- * still differs from them and is merged when its own webhook comes.
+ * still differs from them and is merged when its own webhook comes. A record whose link moved on
+ * after the read-ahead began (another worker wrote it and saved the agreed values) is read again
+ * with its partner when its change is decided (processor.ts), or its older values would pass
+ * for an edit.
  */
 import { MAX_KEYS_PER_FILTER } from "#lib/connectors/exactonline/odata";
 import type { Connector, SystemRecord } from "#lib/connectors/types";
@@ -34,6 +37,9 @@ export const WORKER_BATCHING_WINDOW_SECONDS = 1;
 /** The records a batch read ahead, by system, type and id (lower-case); null: read, and gone. */
 export class PrefetchedRecords {
   private readonly records = new Map<string, SystemRecord | null>();
+
+  /** `readAt`: when the read-ahead began (epoch ms); every record in it is at least that old. */
+  constructor(readonly readAt: number) {}
 
   private static key(side: Side, type: string, id: string): string {
     return `${side}#${type}#${id.toLowerCase()}`;
@@ -73,6 +79,7 @@ export function withPrefetched(ctx: SyncContext, prefetched: PrefetchedRecords):
   if (prefetched.size === 0) return ctx;
   return {
     ...ctx,
+    readAhead: { readAt: prefetched.readAt, without: ctx },
     connectors: {
       exactonline: readingAhead(ctx.connectors.exactonline, "exactonline", prefetched),
       crmoffice: readingAhead(ctx.connectors.crmoffice, "crmoffice", prefetched),
@@ -90,7 +97,7 @@ const PLANNING_CONCURRENCY = 10;
  * waiting on its own as it always did.
  */
 export async function readAhead(events: readonly ChangeEvent[], ctx: SyncContext): Promise<PrefetchedRecords> {
-  const prefetched = new PrefetchedRecords();
+  const prefetched = new PrefetchedRecords(ctx.now());
   const wanted = new Map<string, Set<string>>();
   const want = (type: string, id: string) => (wanted.get(type) ?? wanted.set(type, new Set()).get(type))?.add(id.toLowerCase());
 

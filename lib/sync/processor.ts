@@ -32,6 +32,11 @@ export interface SyncContext {
   now: () => number;
   /** How long a claimed create belongs to the worker that claimed it. */
   createLeaseMs: number;
+  /**
+   * The batch's read-ahead this context answers Exact reads from (lib/sync/batch.ts): when it
+   * was read (epoch ms), and the same context without it, for a decision that must read afresh.
+   */
+  readAhead?: { readAt: number; without: SyncContext };
 }
 
 /** A decision before it is stamped with the event's ids. */
@@ -50,7 +55,8 @@ export async function processChange(event: ChangeEvent, ctx: SyncContext, knownS
   // Webhooks only say "look here": the action is a hint, the system's current state decides.
   // A backfill has just read the record from a sync page (or found it gone), and passes it in to spare the call.
   let source: SystemRecord | null;
-  const sourceReadAt = ctx.now();
+  // A record answered from the batch's read-ahead is as old as that read.
+  const sourceReadAt = Math.min(ctx.now(), ctx.readAhead?.readAt ?? Number.POSITIVE_INFINITY);
   try {
     source = knownSource !== undefined ? knownSource : await ctx.connectors[ref.side].get(ref.type, ref.id);
   } catch (error) {
@@ -145,11 +151,14 @@ async function decideWithRetries(
           : await ctx.store.findLink(flow.name, ref);
       // The link moved on after the record was read (another worker wrote the record and saved
       // what both sides now hold): read it again, or its older values would pass for an edit.
+      // Its partner too is then read afresh, not taken from the batch's read-ahead.
+      let decideIn = ctx;
       if (link && Date.parse(link.updatedAt) >= readAt) {
+        decideIn = ctx.readAhead?.without ?? ctx;
         readAt = ctx.now();
-        record = await ctx.connectors[ref.side].get(ref.type, ref.id);
+        record = await decideIn.connectors[ref.side].get(ref.type, ref.id);
       }
-      return await decide(flow, ref, record, ctx, link);
+      return await decide(flow, ref, record, decideIn, link);
     } catch (error) {
       const verdict = verdictOf(error);
       if (verdict.kind === "unsyncable") return { kind: "unsyncable", reason: verdict.reason };

@@ -129,7 +129,7 @@ export function createBatchHandler(deps: WorkerDeps) {
     });
     const prefetched = await readAhead(changes, ctx).catch((error: unknown) => {
       logger.warn("could not read the batch's records ahead; each change reads its own", { reason: (error as Error).message });
-      return new PrefetchedRecords();
+      return new PrefetchedRecords(ctx.now());
     });
     const handleRecord = createRecordHandler({ ...deps, context: async () => withPrefetched(ctx, prefetched) });
     return processPartialResponse(event, handleRecord, createBatchProcessor(), { context });

@@ -9,6 +9,7 @@ import { EXACT_SANDBOX } from "#lib/sandbox/dev-credentials";
 import { syncContext } from "#lib/sync/context";
 import { TransientError } from "#lib/connectors/errors";
 import type { Connector } from "#lib/connectors/types";
+import { readAhead, withPrefetched } from "#lib/sync/batch";
 import { processChange, type SyncContext } from "#lib/sync/processor";
 import { setEnv } from "../support/env";
 import type { CrmUser, ExactUser } from "../support/sandbox-users";
@@ -205,5 +206,24 @@ describe("races", () => {
     expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ mobilePhone: "+47 911 00 002" });
     const [exactNow] = await exact.list(`crm/Contacts?$filter=ID eq guid'${exactId}'&$select=Mobile`);
     expect(exactNow).toMatchObject({ Mobile: "+47 911 00 002" });
+  });
+
+  it("a record read ahead by its batch before another worker wrote it and saved the agreed values is read again, not merged as it was", async () => {
+    const email = "read.ahead.stale@example.com";
+    const inCrm = await crm.post("/contacts", { givenName: "Tidlig", familyName: "Lesning", email, mobilePhone: "+47 911 00 011" });
+    const crmId = String(inCrm.id);
+    const ctx = await syncContext();
+    await processChange(event("crmoffice", crmId), ctx);
+    const [inExact] = await exact.list(`crm/Contacts?$filter=Email eq '${email}'&$select=ID`);
+    const exactId = String(inExact?.ID);
+    // A late notification of the Exact contact: its batch reads it ahead. Before the change is
+    // decided, a person's CRMOffice edit is carried to Exact by another worker, which saves the agreed values.
+    const batch = await readAhead([event("exactonline", exactId)], ctx);
+    await crm.put(`/contacts/${crmId}`, { givenName: "Tidlig", familyName: "Lesning", email, mobilePhone: "+47 911 00 012" });
+    await processChange(event("crmoffice", crmId), ctx);
+    await processChange(event("exactonline", exactId), withPrefetched(ctx, batch));
+    expect(await crm.get(`/contacts/${crmId}`)).toMatchObject({ mobilePhone: "+47 911 00 012" });
+    const [exactNow] = await exact.list(`crm/Contacts?$filter=ID eq guid'${exactId}'&$select=Mobile`);
+    expect(exactNow).toMatchObject({ Mobile: "+47 911 00 012" });
   });
 });
