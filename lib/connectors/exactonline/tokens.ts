@@ -89,6 +89,14 @@ const DEFAULT_REFRESH_NOT_BEFORE_MS = 570_000;
 const REFRESH_MARGIN_MS = 30_000;
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_LEASE_WAIT_MS = 250;
+/**
+ * Storing a rotated pair is tried again, backing off up to this, for as long as the lease lasts:
+ * Exact has already invalidated the old refresh token, so a pair lost to a DynamoDB or KMS
+ * hiccup would leave the deployment disconnected until a person connected it again.
+ */
+const STORE_ROTATED_MAX_BACKOFF_MS = 4_000;
+/** …and gives up this long before the lease ends, so no other worker refreshes with the dead token meanwhile. */
+const STORE_ROTATED_LEASE_MARGIN_MS = 1_000;
 /** After a too-early refusal: Exact allows the refresh at most half a minute later (570 s of a 600 s token). */
 const TOO_EARLY_WAIT_MS = 30_000;
 
@@ -282,19 +290,36 @@ export function createExactTokenStore(config: ExactOAuthConfig): ExactTokenStore
   }
 
   /**
+   * `storeRotated`, tried again after a failure that is not a refusal until the lease taken at
+   * `leaseTakenAt` (`performance.now()`: elapsed time, whatever the configured clock) nearly ends.
+   */
+  async function storeRotatedWhileLeased(fromVersion: number, pair: TokenPair, leaseTakenAt: number): Promise<string> {
+    const giveUpAt = leaseTakenAt + leaseMs - STORE_ROTATED_LEASE_MARGIN_MS;
+    for (let backoff = 250; ; backoff = Math.min(backoff * 2, STORE_ROTATED_MAX_BACKOFF_MS)) {
+      try {
+        return await storeRotated(fromVersion, pair);
+      } catch (error) {
+        if (error instanceof AuthorizationError || performance.now() + backoff > giveUpAt) throw error;
+        await sleep(backoff);
+      }
+    }
+  }
+
+  /**
    * Refreshes under the lease while `stillNeeded(item)` holds; a worker that finds the lease
    * taken waits and re-reads, and uses the pair the holder stored.
    */
   async function refreshSerialised(stillNeeded: (item: TokenItem) => boolean): Promise<string> {
     const attempts = Math.ceil(leaseMs / leaseWaitMs) + 1;
     for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const leaseTakenAt = performance.now();
       const leased = await takeLease();
       if (leased) {
         let stored = false;
         try {
           if (!stillNeeded(leased)) return leased.accessToken;
           const pair = await requestTokens({ grant_type: "refresh_token", refresh_token: leased.refreshToken });
-          const token = await storeRotated(leased.version, pair);
+          const token = await storeRotatedWhileLeased(leased.version, pair, leaseTakenAt);
           stored = true;
           return token;
         } finally {

@@ -141,6 +141,32 @@ describe("Exact token store", () => {
     expect(await tokens.accessToken()).not.toBe(renewed);
   });
 
+  it("keeps the rotated pair when storing it fails for a moment after Exact answered: the old refresh token is already dead", async () => {
+    const { cipher } = exact.config();
+    // Sealing (KMS) or the write (DynamoDB) fails twice right after the refresh, then works again.
+    let failures = 2;
+    const flaky = {
+      ...cipher,
+      seal: async (value: string) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error("connect ECONNREFUSED (the store is briefly unreachable)");
+        }
+        return cipher.seal(value);
+      },
+    };
+    const tokens = createExactTokenStore({ ...exact.config({ fetch: countingFetch }), cipher: flaky });
+    const before = await storedItem();
+    exact.clock.now += 571_000;
+    const renewed = await tokens.accessToken();
+    expect(renewed).not.toBe(before.accessToken);
+    expect(failures).toBe(0);
+    expect((await storedItem()).accessToken).toBe(renewed);
+    // The stored refresh token is the rotated one: the next refresh works.
+    exact.clock.now += 571_000;
+    expect(await tokens.accessToken()).not.toBe(renewed);
+  });
+
   it("lets exactly one of several concurrent workers refresh; all use the pair it stored", async () => {
     const workers = [store(), store(), store()];
     exact.clock.now += 571_000;
